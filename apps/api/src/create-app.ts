@@ -1,0 +1,102 @@
+import helmet from '@fastify/helmet';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { Logger } from 'nestjs-pino';
+import { CacheStore, openCache } from '@avn/cache';
+import { createValidationPipe } from '@avn/common';
+import { AppConfig } from '@avn/config';
+import { DatabaseHandle, openDatabase } from '@avn/database';
+import { MetricsService } from '@avn/observability';
+import { AppModule } from './app.module';
+import { BootstrapAdminService, BootstrapResult } from './bootstrap/bootstrap-admin.service';
+
+export interface ApiApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  database: DatabaseHandle;
+  cache: CacheStore;
+  metrics: MetricsService;
+  bootstrap: BootstrapResult;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const startupLogger = new NestLogger('Startup');
+
+/**
+ * Builds the API application (used by main.ts and by the e2e tests): opens and migrates the
+ * database, opens the cache, wires Nest on Fastify with the global pipe, filter, guard, security
+ * headers, OpenAPI and metrics, then runs the bootstrap-admin step. Does not listen.
+ */
+export async function createApiApp(config: AppConfig, options: { logger?: boolean } = {}): Promise<ApiApp> {
+  const metrics = new MetricsService();
+  const quiet = options.logger === false;
+  const database = await openDatabase(config, (m) => !quiet && startupLogger.log(m));
+  let cache: CacheStore | undefined;
+  try {
+    cache = await openCache(config, metrics.recordCacheRead, (level, m) =>
+      quiet ? undefined : level === 'warn' ? startupLogger.warn(m) : startupLogger.log(m),
+    );
+    metrics.setPoolStatsSource(database.poolStats);
+
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
+      genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+        const incoming = req.headers['x-request-id'];
+        return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+      },
+      logger: false,
+      return503OnClosing: true,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, database, cache, metrics }),
+      adapter,
+      { bufferLogs: true, logger: options.logger === false ? false : undefined, abortOnError: false },
+    );
+    if (options.logger !== false) app.useLogger(app.get(Logger));
+    app.useGlobalPipes(createValidationPipe());
+    app.enableShutdownHooks();
+
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    fastify.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions?.url ?? 'unmatched';
+      metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: [`'self'`],
+          styleSrc: [`'self'`, `'unsafe-inline'`],
+          imgSrc: [`'self'`, 'data:', 'validator.swagger.io'],
+          scriptSrc: [`'self'`, `'unsafe-inline'`],
+        },
+      },
+    });
+
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Aventian control plane')
+        .setDescription('Teams, users, RBAC, products, subscriptions, GetUserDetails and audit. See shared/contract/api-v1.md.')
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User access token (JWT) or product key (avn_pk_...)' })
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+    await app.init();
+    await fastify.ready();
+    const bootstrap = await app.get(BootstrapAdminService).run();
+    return { app, config, database, cache, metrics, bootstrap };
+  } catch (error) {
+    await cache?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

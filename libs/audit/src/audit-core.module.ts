@@ -1,0 +1,8 @@
+import { Global, Module } from '@nestjs/common';
+import { ActivityLogService } from './activity-log.service';
+import { AuditService } from './audit.service';
+
+/** Writers every other module uses (global so no module imports the audit feature module). */
+@Global()
+@Module({ providers: [AuditService, ActivityLogService], exports: [AuditService, ActivityLogService] })
+export class AuditCoreModule {}

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { RequestContext } from '@avn/common';
+import { DatabaseService, newId } from '@avn/database';
+import { canonicalJson } from './canonical-json';
+
+export type AuditActorType = 'user' | 'product_key' | 'system';
+
+export interface AuditEventInput {
+  /** Team whose chain records the event; omit for platform-level events. */
+  teamId?: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** Never put secrets here (passwords, tokens, keys, connection strings). */
+  data?: Record<string, unknown>;
+  /** Defaults to the request's principal, else 'system'. */
+  actorId?: string | null;
+  actorType?: AuditActorType;
+}
+
+export interface AuditEventRow {
+  id: string;
+  team_id: string | null;
+  seq: string;
+  ts: Date;
+  actor_id: string | null;
+  actor_type: AuditActorType;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  data: Record<string, unknown>;
+  request_id: string | null;
+  ip: string | null;
+  prev_hash: Buffer | null;
+  hash: Buffer;
+}
+
+/** The fields covered by the hash, in canonical JSON. */
+export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): string {
+  return canonicalJson({
+    id: e.id,
+    teamId: e.team_id,
+    seq: String(e.seq),
+    ts: new Date(e.ts).toISOString(),
+    actorId: e.actor_id,
+    actorType: e.actor_type,
+    action: e.action,
+    targetType: e.target_type,
+    targetId: e.target_id,
+    data: e.data,
+    requestId: e.request_id,
+    ip: e.ip,
+  });
+}
+
+export function chainHash(prevHash: Buffer | null, payload: string): Buffer {
+  return createHash('sha256').update(prevHash ?? Buffer.alloc(0)).update(payload).digest();
+}
+
+/**
+ * Writes audit events into the per-team hash chain, inside the caller's transaction (the event
+ * commits or rolls back with the change it records). Writers of one chain are serialised by a
+ * transaction-scoped advisory lock keyed on the chain.
+ */
+@Injectable()
+export class AuditService {
+  constructor(private readonly db: DatabaseService) {}
+
+  async record(input: AuditEventInput): Promise<{ id: string }> {
+    const ctx = RequestContext.current();
+    const principal = ctx?.auth;
+    const actorType: AuditActorType =
+      input.actorType ?? (principal ? (principal.kind === 'user' ? 'user' : 'product_key') : 'system');
+    const actorId =
+      input.actorId !== undefined ? input.actorId : principal ? (principal.kind === 'user' ? principal.userId : principal.keyId) : null;
+    const teamId = input.teamId ?? null;
+
+    return this.db.transaction(
+      async () => {
+        await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('audit-chain'), hashtext($1))`, [teamId ?? 'platform']);
+        const head = await this.db.queryOne<{ seq: string; hash: Buffer }>(
+          `SELECT seq, hash FROM aventian_audit.audit_events
+            WHERE coalesce(team_id, '00000000-0000-0000-0000-000000000000'::uuid) = coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+            ORDER BY seq DESC LIMIT 1`,
+          [teamId],
+        );
+        const row = {
+          id: newId(),
+          team_id: teamId,
+          seq: String(head ? BigInt(head.seq) + 1n : 1n),
+          ts: new Date(),
+          actor_id: actorId,
+          actor_type: actorType,
+          action: input.action,
+          target_type: input.targetType ?? null,
+          target_id: input.targetId ?? null,
+          data: input.data ?? {},
+          request_id: ctx?.requestId || null,
+          ip: ctx?.ip ?? null,
+        };
+        const prevHash = head?.hash ?? null;
+        const hash = chainHash(prevHash, hashPayload(row));
+        await this.db.query(
+          `INSERT INTO aventian_audit.audit_events
+             (id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [row.id, row.team_id, row.seq, row.ts, row.actor_id, row.actor_type, row.action, row.target_type, row.target_id,
+            JSON.stringify(row.data), row.request_id, row.ip, prevHash, hash],
+        );
+        return { id: row.id };
+      },
+      { platform: true },
+    );
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Every cache key the control plane uses is built here, so names never drift between writer and
+ * reader. The store adds the deployment prefix (CACHE_KEY_PREFIX).
+ */
+export const CacheKeys = {
+  /** GetUserDetails material for one user (issue: strictly consistent cache). */
+  userRoles: (userId: string) => `user:roles:${userId}`,
+  /** Decrypted-connection cache entry for a team's product subscription. */
+  teamDbConnection: (teamId: string, productCode?: string) =>
+    productCode ? `team:dbconn:${teamId}:${productCode}` : `team:dbconn:${teamId}`,
+  /** Version counters: bumping one invalidates every cached entry built from it. */
+  userVersion: (userId: string) => `ver:user:${userId}`,
+  teamVersion: (teamId: string) => `ver:team:${teamId}`,
+  roleVersion: (roleId: string) => `ver:role:${roleId}`,
+  productVersion: (productId: string) => `ver:product:${productId}`,
+  /** Global epoch: bumped after a cache outage so nothing cached before it is trusted. */
+  epoch: () => 'ver:epoch',
+  /** Brute-force counters. */
+  loginFailuresByAccount: (emailHash: string) => `login:fail:acct:${emailHash}`,
+  loginFailuresByIp: (ip: string) => `login:fail:ip:${ip}`,
+  loginLock: (emailHash: string) => `login:lock:${emailHash}`,
+  /** Rate limits. */
+  rateLimit: (bucket: string, subject: string) => `rl:${bucket}:${subject}`,
+  /** Pub/sub channel names (prefixed like keys). */
+  channels: {
+    invalidation: 'chan:invalidation',
+  },
+} as const;

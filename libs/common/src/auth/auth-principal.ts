@@ -1,0 +1,20 @@
+/** A signed-in human, from a verified access token. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  sessionId?: string;
+  /** Active team carried by the token (`team` claim). */
+  activeTeamId?: string;
+  /** Resolved by the guard when a route needs it. */
+  platformAdmin?: boolean;
+}
+
+/** A product backend, from a verified product key. */
+export interface ProductPrincipal {
+  kind: 'product';
+  productId: string;
+  productCode: string;
+  keyId: string;
+}
+
+export type AuthPrincipal = UserPrincipal | ProductPrincipal;

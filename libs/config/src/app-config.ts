@@ -1,0 +1,254 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the control plane reads, with its default.
+ * Property names are the variable names so an error message names exactly what to fix.
+ * The README's configuration table mirrors this class.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 65535' })
+  @Min(0, { message: 'must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535' })
+  PORT = 3000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 65535' })
+  @Min(0, { message: 'must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535' })
+  GRPC_PORT = 50051;
+
+  /** Public base URL of this server (used in printed links, e-mails and OIDC callbacks). Default http://HOST:PORT. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  PUBLIC_URL?: string;
+
+  /** PostgreSQL URL. Unset: embedded PGlite under DATA_DIR. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_MAX = 10;
+
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_SSL = false;
+
+  /** Non-owner role the runtime switches to (SET ROLE) so row-level security and grants apply. */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lowercase SQL identifier' })
+  DATABASE_APP_ROLE = 'aventian_app';
+
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  /** Where embedded data lives (PGlite files, local key file, local object store). */
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = '.data';
+
+  /** Redis URL. Unset: in-process cache (single instance only). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]*$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Matches(/^[A-Za-z0-9:_\-.]{0,64}$/, { message: 'must be at most 64 characters of [A-Za-z0-9:_-.]' })
+  CACHE_KEY_PREFIX = 'avn:';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Trust X-Forwarded-For from a reverse proxy (client IP for audit and per-IP lockout). */
+  @Transform(toBool)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an e-mail address' })
+  AVN_BOOTSTRAP_ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((c: AppConfig) => c.AVN_BOOTSTRAP_ADMIN_EMAIL !== undefined || c.AVN_BOOTSTRAP_ADMIN_PASSWORD !== undefined)
+  @IsString({ message: 'must be set together with AVN_BOOTSTRAP_ADMIN_EMAIL' })
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  @MaxLength(256)
+  AVN_BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  // --- secrets / crypto ---
+  @IsIn(['local', 'gcp'])
+  SECRET_PROVIDER: 'local' | 'gcp' = 'local';
+
+  /** Key-encryption key file for SECRET_PROVIDER=local. Default DATA_DIR/master.key (created 0600). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  LOCAL_KEY_FILE?: string;
+
+  /** Secret Manager resource of the KEK, e.g. projects/p/secrets/aventian-kek (SECRET_PROVIDER=gcp). */
+  @Transform(emptyToUndefined)
+  @ValidateIf((c: AppConfig) => c.SECRET_PROVIDER === 'gcp')
+  @Matches(/^projects\/[^/\s]+\/secrets\/[^/\s]+$/, { message: 'must be projects/<project>/secrets/<name> when SECRET_PROVIDER=gcp' })
+  GCP_KEK_SECRET?: string;
+
+  @IsString()
+  GCP_KEK_VERSION = 'latest';
+
+  /** Optional Secret Manager endpoint override (host:port), for tests and private endpoints. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })
+  GCP_SECRET_MANAGER_ENDPOINT?: string;
+
+  /** Optional Secret Manager resource version holding the core DATABASE_URL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^projects\/[^/\s]+\/secrets\/[^/\s]+\/versions\/[^/\s]+$/, { message: 'must be projects/<p>/secrets/<s>/versions/<v>' })
+  GCP_DATABASE_URL_SECRET?: string;
+
+  // --- identity ---
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(24 * 3600)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(365 * 24 * 3600)
+  REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  LOGIN_LOCKOUT_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 90)
+  INVITATION_TTL_HOURS = 168;
+
+  /** SMTP transport, e.g. smtp://user:pass@host:587. Unset: mail is written to the log. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'Aventian <no-reply@aventian.local>';
+
+  /** JSON array of OIDC providers: [{"name","issuer","clientId","clientSecret","autoCreateUsers"}]. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OIDC_PROVIDERS?: string;
+
+  // --- products ---
+  /** Provisioning scripts must live under this directory; the request only names a product. */
+  @IsString()
+  PROVISIONING_SCRIPTS_DIR = 'scripts/provisioning';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  PROVISIONING_TIMEOUT_MS = 30000;
+
+  // --- audit / retention / backups ---
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  AUDIT_CHECKPOINT_INTERVAL = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  RETENTION_DAYS = 8;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  AUDIT_RETENTION_DAYS = 365;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  BACKUP_RETENTION_DAYS = 8;
+
+  /** Object store for archives and backups: a local directory (default DATA_DIR/objects). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OBJECT_STORE_DIR?: string;
+
+  get isEmbeddedDatabase(): boolean {
+    return !this.DATABASE_URL;
+  }
+
+  get isEmbeddedCache(): boolean {
+    return !this.REDIS_URL;
+  }
+
+  get publicUrl(): string {
+    const host = this.HOST === '0.0.0.0' || this.HOST === '::' ? 'localhost' : this.HOST;
+    return (this.PUBLIC_URL ?? `http://${host}:${this.PORT}`).replace(/\/$/, '');
+  }
+}

@@ -1,0 +1,51 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { AppConfig } from './app-config';
+
+/** Thrown when the environment is invalid; `problems` holds one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_LIKE = /PASSWORD|SECRET|URL|KEY/;
+
+function describe(error: ValidationError): string {
+  const name = error.property;
+  const reasons = Object.values(error.constraints ?? {});
+  // Never echo a secret-looking value back (a DATABASE_URL holds a password).
+  const shown = SECRET_LIKE.test(name) ? '' : ` (got ${JSON.stringify(error.value)})`;
+  return `${name}: ${reasons[0] ?? 'is invalid'}${shown}`;
+}
+
+/** Builds the validated config from an environment. Only keys declared on AppConfig are read. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defaults = new AppConfig();
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults) as (keyof AppConfig)[]) {
+    if (env[key] !== undefined) raw[key] = env[key];
+  }
+  // Optional keys have no default value, so they are not own properties of `defaults`.
+  for (const key of OPTIONAL_KEYS) if (env[key] !== undefined) raw[key] = env[key];
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) throw new ConfigError(errors.map(describe));
+  return config;
+}
+
+const OPTIONAL_KEYS = [
+  'PUBLIC_URL',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AVN_BOOTSTRAP_ADMIN_EMAIL',
+  'AVN_BOOTSTRAP_ADMIN_PASSWORD',
+  'LOCAL_KEY_FILE',
+  'GCP_KEK_SECRET',
+  'GCP_SECRET_MANAGER_ENDPOINT',
+  'GCP_DATABASE_URL_SECRET',
+  'SMTP_URL',
+  'OIDC_PROVIDERS',
+  'OBJECT_STORE_DIR',
+] as const;

@@ -1,0 +1,5 @@
+export * from './password-hasher';
+export * from './aead';
+export * from './secret-provider';
+export * from './local-secret-provider';
+export * from './crypto.module';

@@ -1,0 +1,2 @@
+export * from './access-invalidator';
+export * from './user-details-core.module';
