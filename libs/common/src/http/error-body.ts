@@ -77,10 +77,33 @@ export function mapError(error: unknown, requestId: string): MappedError {
           : 'Bad request';
     return { body: { statusCode: status, error: code, message, requestId }, unexpected: false };
   }
+  const pg = postgresError(error);
+  if (pg) {
+    // Domain rules enforced in the database (triggers) raise SQLSTATE AV422 with "CODE: message".
+    if (pg.code === 'AV422') {
+      const match = /^([A-Z][A-Z0-9_]+):\s*(.*)$/.exec(pg.message ?? '');
+      return {
+        body: { statusCode: 422, error: match?.[1] ?? 'UNPROCESSABLE', message: match?.[2] ?? 'Domain rule violated', requestId },
+        unexpected: false,
+      };
+    }
+    // Safety nets for races the services did not pre-check; no SQL or constraint names leak.
+    if (pg.code === '23505') return { body: { statusCode: 409, error: 'CONFLICT', message: 'Already exists', requestId }, unexpected: false };
+    if (pg.code === '40001' || pg.code === '40P01') {
+      return { body: { statusCode: 409, error: 'CONFLICT', message: 'Concurrent update, retry', requestId }, unexpected: false };
+    }
+  }
   if (error instanceof SyntaxError && /JSON/.test(error.message)) {
     return { body: { statusCode: 400, error: 'VALIDATION_FAILED', message: 'Malformed JSON body', requestId }, unexpected: false };
   }
   return internal(requestId);
+}
+
+function postgresError(error: unknown): { code?: string; message?: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const driver = (error as { driverError?: { code?: string; message?: string } }).driverError ?? error;
+  const code = (driver as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? (driver as { code: string; message?: string }) : undefined;
 }
 
 function internal(requestId: string): MappedError {
