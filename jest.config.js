@@ -15,6 +15,9 @@ moduleNameMapper['^content-disposition$'] = '<rootDir>/node_modules/content-disp
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
 module.exports = {
+  // Safety net so a leaked handle in one suite can never hang CI; suites still close what they open.
+  forceExit: true,
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -33,7 +36,6 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       transform,
       moduleNameMapper,
-      testTimeout: 60000,
     },
   ],
 };

@@ -10,6 +10,7 @@ import { createValidationPipe } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseHandle, openDatabase } from '@avn/database';
 import { MetricsService } from '@avn/observability';
+import { UserDirectoryGrpcServer } from '@avn/user-details';
 import { AppModule } from './app.module';
 import { BootstrapAdminService, BootstrapResult } from './bootstrap/bootstrap-admin.service';
 
@@ -20,6 +21,8 @@ export interface ApiApp {
   cache: CacheStore;
   metrics: MetricsService;
   bootstrap: BootstrapResult;
+  /** gRPC UserDirectory (GetUserDetails); started when the HTTP server listens, `port` once bound. */
+  grpc: UserDirectoryGrpcServer;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -90,10 +93,17 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
+    // gRPC on its own port, in the same process: opened with the HTTP listener, closed with the app.
+    const grpc = app.get(UserDirectoryGrpcServer);
+    fastify.addHook('onListen', async () => {
+      await grpc.start(config.GRPC_PORT, config.HOST);
+    });
+    fastify.addHook('onClose', async () => grpc.stop());
+
     await app.init();
     await fastify.ready();
     const bootstrap = await app.get(BootstrapAdminService).run();
-    return { app, config, database, cache, metrics, bootstrap };
+    return { app, config, database, cache, metrics, bootstrap, grpc };
   } catch (error) {
     await cache?.close().catch(() => undefined);
     await database.close().catch(() => undefined);

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { RequestContext } from '@avn/common';
+import { AppConfig } from '@avn/config';
 import { DatabaseService, newId } from '@avn/database';
+import { AuditSigner } from './audit-signer';
 import { canonicalJson } from './canonical-json';
+import { normalizeAuditData } from './redact';
 
 export type AuditActorType = 'user' | 'product_key' | 'system';
 
@@ -12,7 +15,7 @@ export interface AuditEventInput {
   action: string;
   targetType?: string;
   targetId?: string;
-  /** Never put secrets here (passwords, tokens, keys, connection strings). */
+  /** Never put secrets here (passwords, tokens, keys, connection strings); such keys are dropped anyway. */
   data?: Record<string, unknown>;
   /** Defaults to the request's principal, else 'system'. */
   actorId?: string | null;
@@ -36,6 +39,9 @@ export interface AuditEventRow {
   hash: Buffer;
 }
 
+/** The key of a chain in SQL (`coalesce(team_id, ZERO_UUID)`): the platform chain is team_id NULL. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
 /** The fields covered by the hash, in canonical JSON. */
 export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): string {
   return canonicalJson({
@@ -54,18 +60,31 @@ export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): strin
   });
 }
 
+/** hash = SHA-256(prev_hash ‖ canonical JSON of the event); the first event of a chain has no prev. */
 export function chainHash(prevHash: Buffer | null, payload: string): Buffer {
   return createHash('sha256').update(prevHash ?? Buffer.alloc(0)).update(payload).digest();
 }
 
+const lowerOrNull = (v: string | null | undefined): string | null => (v ? v.toLowerCase() : null);
+
 /**
  * Writes audit events into the per-team hash chain, inside the caller's transaction (the event
- * commits or rolls back with the change it records). Writers of one chain are serialised by a
- * transaction-scoped advisory lock keyed on the chain.
+ * commits or rolls back with the change it records).
+ *
+ * Concurrency: writers of one chain take a transaction-scoped advisory lock keyed on the chain and
+ * only then read the head. Under READ COMMITTED (the default of DatabaseService.transaction) each
+ * statement takes a fresh snapshot, so the head read after the lock sees the previous holder's
+ * committed event; the lock is held until the caller's COMMIT/ROLLBACK, so no two transactions can
+ * build on the same head. The unique (chain, seq) index is the backstop: a REPEATABLE READ caller
+ * whose snapshot predates the lock gets a unique violation instead of a forked chain.
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly config: AppConfig,
+    private readonly signer: AuditSigner,
+  ) {}
 
   async record(input: AuditEventInput): Promise<{ id: string }> {
     const ctx = RequestContext.current();
@@ -74,15 +93,17 @@ export class AuditService {
       input.actorType ?? (principal ? (principal.kind === 'user' ? 'user' : 'product_key') : 'system');
     const actorId =
       input.actorId !== undefined ? input.actorId : principal ? (principal.kind === 'user' ? principal.userId : principal.keyId) : null;
-    const teamId = input.teamId ?? null;
+    // Ids are stored as uuid (lower-case on read): hash what will be read back.
+    const teamId = lowerOrNull(input.teamId);
 
     return this.db.transaction(
       async () => {
         await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('audit-chain'), hashtext($1))`, [teamId ?? 'platform']);
+        // Backward scan of uq_audit_chain_seq: O(log n) whatever the chain length.
         const head = await this.db.queryOne<{ seq: string; hash: Buffer }>(
           `SELECT seq, hash FROM aventian_audit.audit_events
-            WHERE coalesce(team_id, '00000000-0000-0000-0000-000000000000'::uuid) = coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
-            ORDER BY seq DESC LIMIT 1`,
+            WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = coalesce($1::uuid, '${ZERO_UUID}'::uuid)
+            ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid) DESC, seq DESC LIMIT 1`,
           [teamId],
         );
         const row = {
@@ -90,12 +111,12 @@ export class AuditService {
           team_id: teamId,
           seq: String(head ? BigInt(head.seq) + 1n : 1n),
           ts: new Date(),
-          actor_id: actorId,
+          actor_id: lowerOrNull(actorId),
           actor_type: actorType,
           action: input.action,
           target_type: input.targetType ?? null,
           target_id: input.targetId ?? null,
-          data: input.data ?? {},
+          data: normalizeAuditData(input.data),
           request_id: ctx?.requestId || null,
           ip: ctx?.ip ?? null,
         };
@@ -108,9 +129,21 @@ export class AuditService {
           [row.id, row.team_id, row.seq, row.ts, row.actor_id, row.actor_type, row.action, row.target_type, row.target_id,
             JSON.stringify(row.data), row.request_id, row.ip, prevHash, hash],
         );
+        if (BigInt(row.seq) % BigInt(this.config.AUDIT_CHECKPOINT_INTERVAL) === 0n) {
+          await this.checkpoint({ teamId, seq: row.seq, eventId: row.id, hash, ts: row.ts });
+        }
         return { id: row.id };
       },
       { platform: true },
+    );
+  }
+
+  private async checkpoint(s: { teamId: string | null; seq: string; eventId: string; hash: Buffer; ts: Date }): Promise<void> {
+    const { keyId, signature } = await this.signer.sign(s);
+    await this.db.query(
+      `INSERT INTO aventian_audit.audit_checkpoints (id, team_id, seq, event_id, hash, key_id, signature, ts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [newId(), s.teamId, s.seq, s.eventId, s.hash, keyId, signature, s.ts],
     );
   }
 }

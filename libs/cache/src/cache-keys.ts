@@ -15,10 +15,18 @@ export const CacheKeys = {
   productVersion: (productId: string) => `ver:product:${productId}`,
   /** Global epoch: bumped after a cache outage so nothing cached before it is trusted. */
   epoch: () => 'ver:epoch',
+  /** GetUserDetails answer of one user as seen by one product (versioned entry, see CacheStore.readVersioned). */
+  userDetails: (userId: string, productId: string) => `user:roles:${userId}:${productId}`,
+  /** Last PostgreSQL cache epoch (aventian.cache_epoch) already applied to `epoch` (outage recovery). */
+  dbEpoch: () => 'ver:dbepoch',
   /** Brute-force counters. */
   loginFailuresByAccount: (emailHash: string) => `login:fail:acct:${emailHash}`,
   loginFailuresByIp: (ip: string) => `login:fail:ip:${ip}`,
   loginLock: (emailHash: string) => `login:lock:${emailHash}`,
+  /** Access-token liveness of a session: 'live:<userId>' or 'revoked' (identity). */
+  sessionState: (sessionId: string) => `session:state:${sessionId}`,
+  /** Pending OpenID Connect authorization (PKCE verifier, nonce), single use, short TTL. */
+  oidcState: (state: string) => `oidc:state:${state}`,
   /** Rate limits. */
   rateLimit: (bucket: string, subject: string) => `rl:${bucket}:${subject}`,
   /** Pub/sub channel names (prefixed like keys). */

@@ -9,6 +9,15 @@ export class CacheUnavailableError extends Error {
   }
 }
 
+/** Result of `readVersioned`. */
+export interface VersionedRead {
+  /** The entry's value when every version counter it recorded still holds the recorded version. */
+  value: string | null;
+  /** On a miss: the CURRENT versions ('0' when absent) of the given counters and of every counter the
+   *  stale entry had recorded, read atomically with the miss, i.e. before the caller rebuilds. */
+  versions: Map<string, string> | null;
+}
+
 /**
  * The cache contract shared by Redis (production, many instances) and the in-process store
  * (embedded default, one instance). Keys are given without the configured prefix.
@@ -27,6 +36,14 @@ export abstract class CacheStore {
   abstract del(...keys: string[]): Promise<number>;
   /** Atomic increment; the TTL is applied when the counter is created by this call. */
   abstract incr(key: string, ttlSeconds?: number): Promise<number>;
+  /**
+   * Versioned entries (one round trip): returns the entry of `key` only if each version counter
+   * recorded with it (see `writeVersioned`) still holds the recorded value; otherwise the current
+   * versions of `counters` and of the counters the stale entry recorded. Counters are `incr` keys.
+   */
+  abstract readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead>;
+  /** Stores `value` with the versions it was built from (read BEFORE building it). '?' = unknown, never fresh. */
+  abstract writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void>;
   /** Remaining TTL in seconds: -2 no key, -1 no expiry. */
   abstract ttl(key: string): Promise<number>;
   abstract publish(channel: string, message: string): Promise<void>;

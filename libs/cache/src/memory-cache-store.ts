@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { CacheReadRecorder, CacheStore } from './cache-store';
+import { CacheReadRecorder, CacheStore, VersionedRead } from './cache-store';
+import { encodeVersioned, parseVersioned } from './versioned-entry';
 
 interface Entry {
   value: string;
@@ -67,6 +68,24 @@ export class MemoryCacheStore extends CacheStore {
     if (current === null) this.write(key, String(next), ttlSeconds);
     else this.entries.get(key)!.value = String(next);
     return next;
+  }
+
+  async readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
+    const entry = this.read(key);
+    const parsed = entry === null ? null : parseVersioned(entry);
+    if (parsed && parsed.versions.length > 0 && parsed.versions.every(([k, v]) => (this.read(k) ?? '0') === v)) {
+      this.recordRead('hit');
+      return { value: parsed.value, versions: null };
+    }
+    this.recordRead('miss');
+    const versions = new Map<string, string>();
+    for (const k of counters) versions.set(k, this.read(k) ?? '0');
+    for (const [k] of parsed?.versions ?? []) if (!versions.has(k)) versions.set(k, this.read(k) ?? '0');
+    return { value: null, versions };
+  }
+
+  async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {
+    this.write(key, encodeVersioned(versions, value), ttlSeconds);
   }
 
   async ttl(key: string): Promise<number> {

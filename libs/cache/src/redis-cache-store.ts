@@ -1,5 +1,6 @@
 import Redis, { RedisOptions } from 'ioredis';
-import { CacheReadRecorder, CacheStore, CacheUnavailableError } from './cache-store';
+import { CacheReadRecorder, CacheStore, CacheUnavailableError, VersionedRead } from './cache-store';
+import { encodeVersioned } from './versioned-entry';
 
 const CAS_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -12,7 +13,49 @@ local v = redis.call('INCR', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return v`;
 
+// Versioned read (see CacheStore.readVersioned). Counter keys live in the entry (unprefixed) and are
+// prefixed here with ARGV[1]; they are not declared in KEYS, so this needs a standalone/Sentinel
+// Redis (not Cluster), which is what the control plane supports.
+const READ_VERSIONED_SCRIPT = `
+local e = redis.call('GET', KEYS[1])
+local prefix = ARGV[1]
+local names, recorded = {}, {}
+local body = false
+if e then
+  local nl = string.find(e, '\\n', 1, true)
+  if nl then
+    for k, v in string.gmatch(string.sub(e, 1, nl - 1), '(%S+) (%S+)') do
+      names[#names + 1] = k
+      recorded[#recorded + 1] = v
+    end
+    body = string.sub(e, nl + 1)
+  end
+end
+local n = #names
+if n > 0 then
+  local full = {}
+  for i = 1, n do full[i] = prefix .. names[i] end
+  local cur = redis.call('MGET', unpack(full))
+  local fresh = true
+  for i = 1, n do
+    if (cur[i] or '0') ~= recorded[i] then fresh = false break end
+  end
+  if fresh then return {1, body} end
+end
+local seen, all = {}, {}
+for i = 2, #ARGV do if not seen[ARGV[i]] then seen[ARGV[i]] = true all[#all + 1] = ARGV[i] end end
+for i = 1, n do if not seen[names[i]] then seen[names[i]] = true all[#all + 1] = names[i] end end
+local out = {0}
+if #all > 0 then
+  local full = {}
+  for i = 1, #all do full[i] = prefix .. all[i] end
+  local cur = redis.call('MGET', unpack(full))
+  for i = 1, #all do out[#out + 1] = all[i] out[#out + 1] = cur[i] or '0' end
+end
+return out`;
+
 type ScriptedRedis = Redis & {
+  avnReadVersioned(key: string, prefix: string, ...counters: string[]): Promise<Array<string | number>>;
   avnCas(key: string, expectAbsent: string, expected: string, value: string, ttl: number): Promise<number>;
   avnIncr(key: string, ttl: number): Promise<number>;
 };
@@ -44,6 +87,7 @@ export class RedisCacheStore extends CacheStore {
     this.client = new Redis(options.url, this.clientOptions()) as ScriptedRedis;
     this.client.defineCommand('avnCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
     this.client.defineCommand('avnIncr', { numberOfKeys: 1, lua: INCR_SCRIPT });
+    this.client.defineCommand('avnReadVersioned', { numberOfKeys: 1, lua: READ_VERSIONED_SCRIPT });
     this.client.on('error', () => undefined); // state changes are reported below, errors per command
     this.client.on('ready', () => {
       if (this.wasReady && this.lostConnection) {
@@ -113,6 +157,23 @@ export class RedisCacheStore extends CacheStore {
 
   async incr(key: string, ttlSeconds = 0): Promise<number> {
     return this.guard(() => this.client.avnIncr(key, ttlSeconds));
+  }
+
+  async readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
+    const reply = await this.guard(() => this.client.avnReadVersioned(key, this.options.keyPrefix, ...counters), true);
+    if (reply[0] === 1) {
+      this.recordRead('hit');
+      return { value: reply[1] as string, versions: null };
+    }
+    this.recordRead('miss');
+    const versions = new Map<string, string>();
+    for (let i = 1; i + 1 < reply.length; i += 2) versions.set(reply[i] as string, reply[i + 1] as string);
+    return { value: null, versions };
+  }
+
+  async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {
+    const entry = encodeVersioned(versions, value);
+    await this.guard(() => (ttlSeconds > 0 ? this.client.set(key, entry, 'EX', ttlSeconds) : this.client.set(key, entry)));
   }
 
   async ttl(key: string): Promise<number> {

@@ -176,6 +176,20 @@ export class AppConfig {
   @Max(24 * 3600)
   LOGIN_LOCKOUT_SECONDS = 900;
 
+  /** Failed logins from one client IP (any account) before that IP is locked for LOGIN_LOCKOUT_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  /** Sign-ups accepted from one client IP per hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SIGNUP_MAX_PER_IP_PER_HOUR = 50;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -190,6 +204,13 @@ export class AppConfig {
 
   @IsString()
   MAIL_FROM = 'Aventian <no-reply@aventian.local>';
+
+  /** How often each instance delivers due mail from the outbox; 0 disables the timer (tests drive it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600000)
+  MAIL_DISPATCH_INTERVAL_MS = 5000;
 
   /** JSON array of OIDC providers: [{"name","issuer","clientId","clientSecret","autoCreateUsers"}]. */
   @Transform(emptyToUndefined)
@@ -238,6 +259,20 @@ export class AppConfig {
   @IsOptional()
   @IsString()
   OBJECT_STORE_DIR?: string;
+
+  /** Retention job schedule: auto = on except when NODE_ENV=test. */
+  @IsIn(['auto', 'on', 'off'])
+  RETENTION_JOB: 'auto' | 'on' | 'off' = 'auto';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 60)
+  RETENTION_JOB_INTERVAL_MINUTES = 60;
+
+  /** Per-table retention overrides in days, e.g. "aventian.sessions=30,aventian.mail_outbox=2". */
+  @Matches(/^([a-z_]+\.[a-z_]+=\d{1,4})?(,[a-z_]+\.[a-z_]+=\d{1,4})*$/, { message: 'must be schema.table=days[,schema.table=days...]' })
+  RETENTION_TABLE_DAYS = '';
 
   get isEmbeddedDatabase(): boolean {
     return !this.DATABASE_URL;

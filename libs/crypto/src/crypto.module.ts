@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { AppConfig } from '@avn/config';
+import { GcpSecretProvider } from './gcp-secret-provider';
 import { LocalSecretProvider } from './local-secret-provider';
 import { PasswordHasher } from './password-hasher';
 import { SecretProvider } from './secret-provider';
@@ -13,7 +14,13 @@ import { SecretProvider } from './secret-provider';
       provide: SecretProvider,
       inject: [AppConfig],
       useFactory: (config: AppConfig): SecretProvider => {
-        // SECRET_PROVIDER=gcp is wired by the products/crypto work (GcpSecretProvider).
+        if (config.SECRET_PROVIDER === 'gcp') {
+          return new GcpSecretProvider({
+            secret: config.GCP_KEK_SECRET!,
+            version: config.GCP_KEK_VERSION,
+            endpoint: config.GCP_SECRET_MANAGER_ENDPOINT,
+          });
+        }
         return new LocalSecretProvider(config.LOCAL_KEY_FILE ?? join(config.DATA_DIR, 'master.key'));
       },
     },

@@ -3,3 +3,5 @@ export * from './aead';
 export * from './secret-provider';
 export * from './local-secret-provider';
 export * from './crypto.module';
+export * from './envelope';
+export * from './gcp-secret-provider';

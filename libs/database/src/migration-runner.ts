@@ -156,8 +156,9 @@ export class MigrationRunner {
         const index = /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?([a-z0-9_."]+)/i.exec(statement);
         if (!index) throw new MigrationError(`non-transactional migrations may only create indexes: ${statement.slice(0, 60)}`);
         const schema = /\bON\s+(?:ONLY\s+)?([a-z0-9_"]+)\./i.exec(statement)?.[1];
-        await this.conn.query(statement);
+        // Recorded before running: a failed CONCURRENTLY build leaves its own INVALID index behind.
         created.push(index[1].includes('.') || !schema ? index[1] : `${schema}.${index[1]}`);
+        await this.conn.query(statement);
       }
       await this.conn.query(
         'INSERT INTO aventian.schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)',

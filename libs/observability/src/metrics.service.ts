@@ -18,7 +18,7 @@ export class MetricsService {
   private poolStats?: PoolStatsSource;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'avn_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'avn_' });
     this.httpDuration = new Histogram({
       name: 'avn_http_request_duration_seconds',
       help: 'HTTP request latency by route template',

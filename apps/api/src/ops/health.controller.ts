@@ -1,6 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
 import { CacheStore } from '@avn/cache';
 import { Public } from '@avn/common';
 import { DatabaseService } from '@avn/database';
@@ -32,7 +33,17 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database and cache reachable (503 names what is down)' })
-  ready() {
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    try {
+      reply.status(200).send(await this.checkDependencies());
+    } catch (error) {
+      // Terminus reports a down dependency as a 503 whose body names it (no internals in it).
+      if (error instanceof ServiceUnavailableException) reply.status(503).send(error.getResponse());
+      else throw error;
+    }
+  }
+
+  private checkDependencies() {
     return this.health.check([
       async () => {
         const check = this.indicator.check('database');

@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '@avn/database';
+import { AuditSigner } from './audit-signer';
+import { AuditEventRow, chainHash, hashPayload, ZERO_UUID } from './audit.service';
+
+export type ChainBreakReason =
+  | 'hash_mismatch'
+  | 'prev_hash_mismatch'
+  | 'seq_gap'
+  | 'missing_archive_pointer'
+  | 'bad_checkpoint_signature'
+  | 'checkpoint_mismatch'
+  | 'truncated';
+
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  firstBrokenId?: string;
+  reason?: ChainBreakReason;
+  teamId?: string | null;
+  seq?: string;
+}
+
+const BATCH = 2000;
+
+/**
+ * Walks a chain in seq order by keyset batches (constant memory whatever its length) and reports
+ * the first event that breaks it: recomputed hash differs, prev_hash is not the previous hash,
+ * a seq is missing, or a signed checkpoint does not verify / does not match the event. A chain
+ * whose head was archived must start right after an archive pointer with the matching last hash.
+ */
+@Injectable()
+export class AuditVerifier {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly signer: AuditSigner,
+  ) {}
+
+  /** teamId undefined: every chain (platform chain included); null: the platform chain. */
+  async verify(teamId?: string | null): Promise<ChainVerification> {
+    if (teamId !== undefined) return { ...(await this.verifyChain(teamId)), teamId };
+    let checked = 0;
+    for (const chain of await this.chains()) {
+      const r = await this.verifyChain(chain);
+      checked += r.checked;
+      if (!r.ok) return { ...r, checked, teamId: chain };
+    }
+    return { ok: true, checked };
+  }
+
+  async chains(): Promise<(string | null)[]> {
+    // Loose index scan over uq_audit_chain_seq: one probe per chain instead of reading every row.
+    const rows = await this.db.query<{ chain: string }>(
+      `WITH RECURSIVE c(chain) AS (
+         (SELECT coalesce(team_id, '${ZERO_UUID}'::uuid) FROM aventian_audit.audit_events
+           ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid) LIMIT 1)
+         UNION ALL
+         SELECT (SELECT coalesce(e.team_id, '${ZERO_UUID}'::uuid) FROM aventian_audit.audit_events e
+                  WHERE coalesce(e.team_id, '${ZERO_UUID}'::uuid) > c.chain
+                  ORDER BY coalesce(e.team_id, '${ZERO_UUID}'::uuid) LIMIT 1)
+           FROM c WHERE c.chain IS NOT NULL)
+       SELECT chain FROM c WHERE chain IS NOT NULL`,
+    );
+    return rows.map((r) => (r.chain === ZERO_UUID ? null : r.chain));
+  }
+
+  async verifyChain(teamId: string | null): Promise<ChainVerification> {
+    const chain = teamId ?? ZERO_UUID;
+    let checked = 0;
+    let prev: { seq: bigint; hash: Buffer } | undefined;
+    let lastSeq = -1n;
+    for (;;) {
+      const rows = await this.db.query<AuditEventRow>(
+        `SELECT id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash
+           FROM aventian_audit.audit_events
+          WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq > $2
+          ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid), seq LIMIT ${BATCH}`,
+        [chain, String(lastSeq)],
+      );
+      if (rows.length === 0) break;
+      const checkpoints = await this.checkpoints(chain, BigInt(rows[0].seq), BigInt(rows[rows.length - 1].seq));
+      for (const e of rows) {
+        const seq = BigInt(e.seq);
+        const broken = (reason: ChainBreakReason): ChainVerification => ({ ok: false, checked, firstBrokenId: e.id, reason, seq: e.seq });
+        if (!prev) {
+          if (seq !== 1n) {
+            // The head was archived: a pointer must hand over to this event.
+            const archive = await this.db.queryOne<{ last_hash: Buffer }>(
+              `SELECT last_hash FROM aventian_audit.audit_archives
+                WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND to_seq = $2`,
+              [chain, String(seq - 1n)],
+            );
+            if (!archive) return broken('missing_archive_pointer');
+            if (!e.prev_hash || !archive.last_hash.equals(e.prev_hash)) return broken('prev_hash_mismatch');
+          } else if (e.prev_hash !== null) {
+            return broken('prev_hash_mismatch');
+          }
+        } else {
+          if (seq !== prev.seq + 1n) return broken('seq_gap');
+          if (!e.prev_hash || !e.prev_hash.equals(prev.hash)) return broken('prev_hash_mismatch');
+        }
+        if (!chainHash(e.prev_hash, hashPayload(e)).equals(e.hash)) return broken('hash_mismatch');
+        const cp = checkpoints.get(e.seq);
+        if (cp) {
+          if (cp.event_id !== e.id || !cp.hash.equals(e.hash)) return broken('checkpoint_mismatch');
+          const valid = await this.signer.verify(cp.key_id, { teamId: cp.team_id, seq: cp.seq, eventId: cp.event_id, hash: cp.hash, ts: cp.ts }, cp.signature);
+          if (!valid) return broken('bad_checkpoint_signature');
+        }
+        checked++;
+        prev = { seq, hash: e.hash };
+        lastSeq = seq;
+      }
+      if (rows.length < BATCH) break;
+    }
+    // A signed checkpoint past the head means events were cut from the end of the chain.
+    const beyond = await this.db.queryOne<{ event_id: string; seq: string }>(
+      `SELECT event_id, seq FROM aventian_audit.audit_checkpoints
+        WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq > $2 ORDER BY seq LIMIT 1`,
+      [chain, String(lastSeq)],
+    );
+    if (beyond) return { ok: false, checked, firstBrokenId: beyond.event_id, reason: 'truncated', seq: beyond.seq };
+    return { ok: true, checked };
+  }
+
+  private async checkpoints(chain: string, from: bigint, to: bigint) {
+    const rows = await this.db.query<{
+      team_id: string | null; seq: string; event_id: string; hash: Buffer; key_id: string; signature: Buffer; ts: Date;
+    }>(
+      `SELECT team_id, seq, event_id, hash, key_id, signature, ts FROM aventian_audit.audit_checkpoints
+        WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq BETWEEN $2 AND $3`,
+      [chain, String(from), String(to)],
+    );
+    return new Map(rows.map((r) => [String(r.seq), r]));
+  }
+}

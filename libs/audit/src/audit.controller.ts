@@ -1,0 +1,81 @@
+import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Auth, Authenticated } from '@avn/common';
+import type { AuthPrincipal } from '@avn/common';
+import { AuditAccess } from './audit-access';
+import { exportStream } from './audit-export';
+import { AuditQueryService } from './audit-query.service';
+import { AuditSigner } from './audit-signer';
+import { AuditVerifier } from './audit-verifier';
+import {
+  ActivityPageDto,
+  ActivityQueryDto,
+  AuditEventPageDto,
+  AuditEventsQueryDto,
+  AuditExportQueryDto,
+  AuditVerifyQueryDto,
+  AuditVerifyResultDto,
+  SigningKeysDto,
+} from './audit.dto';
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    private readonly access: AuditAccess,
+    private readonly query: AuditQueryService,
+    private readonly verifier: AuditVerifier,
+    private readonly signer: AuditSigner,
+  ) {}
+
+  @Get('events')
+  @Authenticated()
+  @ApiOkResponse({ type: AuditEventPageDto })
+  async events(@Auth() auth: AuthPrincipal, @Query() q: AuditEventsQueryDto): Promise<AuditEventPageDto> {
+    const teamId = await this.access.scopeFor(auth, q.teamId);
+    return this.query.listEvents({ teamId, action: q.action, actorId: q.actorId, from: q.from, to: q.to }, q.cursor, q.limit ?? 50);
+  }
+
+  @Get('events/export')
+  @Authenticated({ platformAdmin: true })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @Header('Cache-Control', 'no-store')
+  exportEvents(@Query() q: AuditExportQueryDto): StreamableFile {
+    const format = q.format ?? 'ndjson';
+    const events = this.query.streamEvents({ teamId: q.teamId, action: q.action, actorId: q.actorId, from: q.from, to: q.to });
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
+    return new StreamableFile(exportStream(events, format), {
+      type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      disposition: `attachment; filename="audit-events-${stamp}.${format}"`,
+    });
+  }
+
+  @Get('activity')
+  @Authenticated()
+  @ApiOkResponse({ type: ActivityPageDto })
+  async activity(@Auth() auth: AuthPrincipal, @Query() q: ActivityQueryDto): Promise<ActivityPageDto> {
+    const teamId = await this.access.scopeFor(auth, q.teamId);
+    return this.query.listActivity(
+      { teamId, userEmail: q.userEmail, productId: q.productId, action: q.action, from: q.from, to: q.to },
+      q.cursor,
+      q.limit ?? 50,
+    );
+  }
+
+  @Get('verify')
+  @Authenticated({ platformAdmin: true })
+  @ApiOkResponse({ type: AuditVerifyResultDto })
+  async verify(@Query() q: AuditVerifyQueryDto): Promise<AuditVerifyResultDto> {
+    const teamId = q.teamId === undefined ? undefined : q.teamId === 'platform' ? null : q.teamId.toLowerCase();
+    const r = await this.verifier.verify(teamId);
+    return r.ok ? { ok: true, checked: r.checked } : { ok: false, checked: r.checked, firstBrokenId: r.firstBrokenId, reason: r.reason };
+  }
+
+  /** Public halves of the checkpoint signing keys, to verify checkpoints independently. */
+  @Get('signing-keys')
+  @Authenticated({ platformAdmin: true })
+  @ApiOkResponse({ type: SigningKeysDto })
+  async signingKeys(): Promise<SigningKeysDto> {
+    return { items: await this.signer.listPublicKeys() };
+  }
+}

@@ -1,0 +1,169 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+
+const ACTION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+class AuditTimeRangeDto {
+  @ApiPropertyOptional({ description: 'Inclusive lower bound (ISO-8601)', type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({ description: 'Exclusive upper bound (ISO-8601)', type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+}
+
+export class AuditEventsFilterDto extends AuditTimeRangeDto {
+  @ApiPropertyOptional({ description: 'Team chain; required unless the caller is a platform admin', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  teamId?: string;
+
+  @ApiPropertyOptional({ example: 'team.renamed' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(ACTION_RE)
+  action?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  actorId?: string;
+}
+
+export class AuditEventsQueryDto extends AuditEventsFilterDto {
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class AuditExportQueryDto extends AuditEventsFilterDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'])
+  format?: 'ndjson' | 'csv';
+}
+
+export class ActivityQueryDto extends AuditTimeRangeDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required unless the caller is a platform admin' })
+  @IsOptional()
+  @IsUUID()
+  teamId?: string;
+
+  @ApiPropertyOptional({ format: 'email' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(320)
+  userEmail?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  productId?: string;
+
+  @ApiPropertyOptional({ example: 'auth.login' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(ACTION_RE)
+  action?: string;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class AuditVerifyQueryDto {
+  @ApiPropertyOptional({ description: "Team chain to verify; 'platform' for the platform chain; omitted: every chain" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(36)
+  @Matches(/^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, {
+    message: "teamId must be a UUID or 'platform'",
+  })
+  teamId?: string;
+}
+
+export class AuditTargetDto {
+  @ApiProperty({ nullable: true, type: String }) type: string | null;
+  @ApiProperty({ nullable: true, type: String }) id: string | null;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time' }) ts: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null = platform chain' }) teamId: string | null;
+  @ApiProperty({ description: 'Position in the chain (decimal string)' }) seq: string;
+  @ApiProperty({ nullable: true, type: String }) actorId: string | null;
+  @ApiProperty({ enum: ['user', 'product_key', 'system'] }) actorType: string;
+  @ApiProperty() action: string;
+  @ApiProperty({ type: AuditTargetDto, nullable: true }) target: AuditTargetDto | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String }) requestId: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ description: 'SHA-256(prevHash ‖ canonical JSON), hex' }) hash: string;
+  @ApiProperty({ nullable: true, type: String, description: 'hex; null for the first event of a chain' }) prevHash: string | null;
+}
+
+export class AuditEventPageDto {
+  @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class ActivityDto {
+  @ApiProperty({ nullable: true, type: String }) userEmail: string | null;
+  @ApiProperty({ nullable: true, type: String }) teamId: string | null;
+  @ApiProperty({ nullable: true, type: String }) productId: string | null;
+  @ApiProperty() action: string;
+  @ApiProperty({ format: 'date-time' }) timestamp: string;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+}
+
+export class ActivityPageDto {
+  @ApiProperty({ type: [ActivityDto] }) items: ActivityDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class AuditVerifyResultDto {
+  @ApiProperty() ok: boolean;
+  @ApiProperty({ description: 'Events checked' }) checked: number;
+  @ApiPropertyOptional({ format: 'uuid' }) firstBrokenId?: string;
+  @ApiPropertyOptional({ description: 'Why the chain breaks at firstBrokenId' }) reason?: string;
+}
+
+export class SigningKeyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['Ed25519'] }) algorithm: string;
+  @ApiProperty({ description: 'SPKI PEM' }) publicKeyPem: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class SigningKeysDto {
+  @ApiProperty({ type: [SigningKeyDto] }) items: SigningKeyDto[];
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@avn/config';
+import { DATABASE_HANDLE, DatabaseService } from '@avn/database';
+import type { DatabaseHandle } from '@avn/database';
+import { ArchiveResult, AuditArchiver } from './audit-archiver';
+
+/** One short-term-state table: rows matching any criterion whose column exists, older than the cutoff, go. */
+export interface RetentionRule {
+  /** schema.table */
+  table: string;
+  /** Each criterion names the column it needs; `$1` is the cutoff timestamp. */
+  criteria: { column: string; sql: string }[];
+}
+
+/**
+ * Short-term state written by other modules. Table-driven so a table that does not exist (yet) in
+ * this build, or lacks a column, is skipped rather than failing the run.
+ */
+export const DEFAULT_RETENTION_RULES: RetentionRule[] = [
+  {
+    table: 'aventian.sessions',
+    criteria: [
+      { column: 'revoked_at', sql: 'revoked_at < $1' },
+      { column: 'expires_at', sql: 'expires_at < $1' },
+    ],
+  },
+  {
+    table: 'aventian.refresh_tokens',
+    criteria: [
+      { column: 'revoked_at', sql: 'revoked_at < $1' },
+      { column: 'expires_at', sql: 'expires_at < $1' },
+    ],
+  },
+  {
+    table: 'aventian.invitations',
+    criteria: [
+      { column: 'accepted_at', sql: 'accepted_at < $1' },
+      { column: 'revoked_at', sql: 'revoked_at < $1' },
+      { column: 'expires_at', sql: 'expires_at < $1' },
+    ],
+  },
+  {
+    table: 'aventian.mail_outbox',
+    criteria: [
+      { column: 'sent_at', sql: 'sent_at < $1' },
+      { column: 'delivered_at', sql: 'delivered_at < $1' },
+    ],
+  },
+];
+
+export interface RetentionReport {
+  skippedLocked?: boolean;
+  tables: { table: string; days: number; deleted: number; skipped?: string }[];
+  activityDeleted: number;
+  archives: ArchiveResult[];
+  durationMs: number;
+}
+
+const BATCH = 5000;
+const LOCK_KEY = 7_241_337_400; // one retention run per database at a time
+
+/**
+ * Retention: deletes expired short-term state (RETENTION_DAYS, per-table overrides in
+ * RETENTION_TABLE_DAYS), the activity log older than RETENTION_DAYS, and archives audit events older
+ * than AUDIT_RETENTION_DAYS. Deletes go in small batches so no long lock is held. A session advisory
+ * lock on a dedicated connection keeps concurrent instances from running it twice.
+ */
+@Injectable()
+export class RetentionService {
+  private readonly logger = new Logger(RetentionService.name);
+  rules: RetentionRule[] = DEFAULT_RETENTION_RULES;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly config: AppConfig,
+    private readonly archiver: AuditArchiver,
+    @Inject(DATABASE_HANDLE) private readonly handle: DatabaseHandle,
+  ) {}
+
+  async run(options: { rules?: RetentionRule[] } = {}): Promise<RetentionReport> {
+    const started = Date.now();
+    return this.withLock(async () => {
+      const tables = [];
+      for (const rule of options.rules ?? this.rules) tables.push(await this.purgeTable(rule));
+      let activityDeleted = 0;
+      for (;;) {
+        const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_activity_log($1, $2) AS n`, [
+          this.config.RETENTION_DAYS, BATCH,
+        ]);
+        const n = Number(r?.n ?? 0);
+        activityDeleted += n;
+        if (n < BATCH) break;
+      }
+      const archives = await this.archiver.archiveExpired();
+      const report = { tables, activityDeleted, archives, durationMs: Date.now() - started };
+      this.logger.log(
+        `retention: ${tables.map((t) => `${t.table}=${t.skipped ? `skipped(${t.skipped})` : t.deleted}`).join(' ')} activity=${activityDeleted} archived=${archives.reduce((a, r) => a + r.count, 0)}`,
+      );
+      return report;
+    }, () => ({ skippedLocked: true, tables: [], activityDeleted: 0, archives: [], durationMs: Date.now() - started }));
+  }
+
+  private overrides(): Map<string, number> {
+    const map = new Map<string, number>();
+    for (const part of this.config.RETENTION_TABLE_DAYS.split(',').filter(Boolean)) {
+      const [table, days] = part.split('=');
+      map.set(table, Number(days));
+    }
+    return map;
+  }
+
+  private async purgeTable(rule: RetentionRule): Promise<RetentionReport['tables'][number]> {
+    const days = this.overrides().get(rule.table) ?? this.config.RETENTION_DAYS;
+    const [schema, name] = rule.table.split('.');
+    const columns = await this.db.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
+      [schema, name],
+    );
+    if (columns.length === 0) return { table: rule.table, days, deleted: 0, skipped: 'no such table' };
+    const have = new Set(columns.map((c) => c.column_name));
+    const criteria = rule.criteria.filter((c) => have.has(c.column));
+    if (criteria.length === 0 || !have.has('id')) return { table: rule.table, days, deleted: 0, skipped: 'no known columns' };
+    const cutoff = new Date(Date.now() - days * 86_400_000);
+    const qualified = `"${schema}"."${name}"`;
+    let deleted = 0;
+    for (;;) {
+      // Platform scope: these tables may have RLS; retention is a trusted job across tenants.
+      const n = await this.db.asPlatform(async () => {
+        const r = await this.db.execute(
+          `DELETE FROM ${qualified} WHERE id IN (SELECT id FROM ${qualified} WHERE ${criteria.map((c) => `(${c.sql})`).join(' OR ')} LIMIT ${BATCH})`,
+          [cutoff],
+        );
+        return r.rowCount;
+      });
+      deleted += n;
+      if (n < BATCH) break;
+    }
+    return { table: rule.table, days, deleted };
+  }
+
+  private async withLock<T>(fn: () => Promise<T>, onBusy: () => T): Promise<T> {
+    // PGlite: one in-process backend (and one connection), hence one instance: no lock needed.
+    if (this.handle.kind === 'pglite') return fn();
+    const runner = this.handle.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const [row] = (await runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`)) as { ok: boolean }[];
+      if (!row?.ok) return onBusy();
+      try {
+        return await fn();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

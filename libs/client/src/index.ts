@@ -1,0 +1,6 @@
+export * from './types';
+export * from './errors';
+export * from './client';
+export * from './tokens';
+export * from './authorizer';
+export * from './middleware';

@@ -1,0 +1,4 @@
+export * from './invitation-token';
+export * from './invitations.repository';
+export * from './invitations.service';
+export * from './invitations.module';

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@avn/audit';
+import { Errors } from '@avn/common';
+import { DatabaseService } from '@avn/database';
+import { AccessInvalidator } from '@avn/user-details';
+import { Actor, assertMayManageRole } from './actor-access';
+import { isTeamOwnerRole, MembershipService } from './membership.service';
+import { MembersRepository } from './members.repository';
+import { RoleRow, RolesRepository } from './roles.repository';
+import { TeamsRepository } from './teams.repository';
+
+export interface MemberRolesView {
+  userId: string;
+  roles: string[];
+}
+
+/**
+ * Grants and revokes team roles. Every change locks the team row first, so the last-owner rule
+ * holds under concurrency, and checks the actor may hand out the role (no privilege escalation).
+ */
+@Injectable()
+export class RoleAssignmentsService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly teams: TeamsRepository,
+    private readonly members: MembersRepository,
+    private readonly roles: RolesRepository,
+    private readonly membership: MembershipService,
+    private readonly audit: AuditService,
+    private readonly invalidator: AccessInvalidator,
+  ) {}
+
+  async grant(actor: Actor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
+    return this.db.inTeam(teamId, async () => {
+      await this.lockTeamAndMember(teamId, userId);
+      const role = await this.roles.findByCode(teamId, roleCode);
+      if (!role) throw Errors.notFound('Role');
+      await this.assertMayManage(actor, teamId, [role]);
+      if (await this.roles.grant(teamId, userId, role.id, actor.userId)) {
+        await this.audit.record({ teamId, action: 'role.granted', targetType: 'user', targetId: userId, data: { role: role.code } });
+        await this.invalidator.userChanged(userId);
+      }
+      return this.view(teamId, userId);
+    });
+  }
+
+  async revoke(actor: Actor, teamId: string, userId: string, roleCode: string): Promise<void> {
+    await this.db.inTeam(teamId, async () => {
+      await this.lockTeamAndMember(teamId, userId);
+      const role = (await this.roles.rolesOfMember(teamId, userId)).find((r) => r.code === roleCode);
+      if (!role) throw Errors.notFound('Role assignment');
+      await this.assertMayManage(actor, teamId, [role]);
+      if (isTeamOwnerRole(role)) await this.assertNotLastOwner(teamId);
+      await this.roles.revoke(teamId, userId, role.id);
+      await this.audit.record({ teamId, action: 'role.revoked', targetType: 'user', targetId: userId, data: { role: role.code } });
+      await this.invalidator.userChanged(userId);
+    });
+  }
+
+  /** Replaces the member's role set. */
+  async replace(actor: Actor, teamId: string, userId: string, roleCodes: string[]): Promise<MemberRolesView> {
+    return this.db.inTeam(teamId, async () => {
+      await this.lockTeamAndMember(teamId, userId);
+      const wanted = await this.membership.resolveRoles(teamId, roleCodes);
+      const current = await this.roles.rolesOfMember(teamId, userId);
+      const wantedIds = new Set(wanted.map((r) => r.id));
+      const currentIds = new Set(current.map((r) => r.id));
+      const toAdd = wanted.filter((r) => !currentIds.has(r.id));
+      const toRemove = current.filter((r) => !wantedIds.has(r.id));
+      await this.assertMayManage(actor, teamId, [...toAdd, ...toRemove]);
+      if (toRemove.some(isTeamOwnerRole)) await this.assertNotLastOwner(teamId);
+      for (const role of toRemove) {
+        await this.roles.revoke(teamId, userId, role.id);
+        await this.audit.record({ teamId, action: 'role.revoked', targetType: 'user', targetId: userId, data: { role: role.code } });
+      }
+      for (const role of toAdd) {
+        await this.roles.grant(teamId, userId, role.id, actor.userId);
+        await this.audit.record({ teamId, action: 'role.granted', targetType: 'user', targetId: userId, data: { role: role.code } });
+      }
+      if (toAdd.length + toRemove.length > 0) await this.invalidator.userChanged(userId);
+      return this.view(teamId, userId);
+    });
+  }
+
+  private async lockTeamAndMember(teamId: string, userId: string): Promise<void> {
+    if (!(await this.teams.lockActive(teamId))) throw Errors.notFound('Team');
+    // A user of another team (or no user at all) is "not found" here, never "forbidden".
+    if (!(await this.members.isMember(teamId, userId))) throw Errors.notFound('Member');
+  }
+
+  private async assertMayManage(actor: Actor, teamId: string, roles: RoleRow[]): Promise<void> {
+    if (actor.unrestricted || roles.length === 0) return;
+    for (const role of roles) {
+      const privileges = isTeamOwnerRole(role) ? [] : await this.roles.privilegeCodesOfRoles(teamId, [role.id]);
+      assertMayManageRole(actor, role, privileges);
+    }
+  }
+
+  private async assertNotLastOwner(teamId: string): Promise<void> {
+    if ((await this.roles.countOwners(teamId)) <= 1) {
+      throw Errors.unprocessable('LAST_OWNER', 'The last owner of a team cannot lose team_owner');
+    }
+  }
+
+  private async view(teamId: string, userId: string): Promise<MemberRolesView> {
+    const roles = await this.roles.rolesOfMember(teamId, userId);
+    return { userId, roles: roles.map((r) => r.code) };
+  }
+}

@@ -1,0 +1,160 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { CacheKeys, CacheStore } from '@avn/cache';
+import { Errors } from '@avn/common';
+import { MetricsService } from '@avn/observability';
+import { AccessInvalidator } from './access-invalidator';
+import { UserDetailsRepository } from './user-details.repository';
+
+/** Safety net only: entries are invalidated by version, never by expiry (and never slid). */
+const ENTRY_TTL_SECONDS = 3600;
+/** A cache read slower than this is treated as an outage (the answer then comes from PostgreSQL). */
+const CACHE_READ_TIMEOUT_MS = 300;
+/** After a cache failure, requests skip the cache this long before probing it again. */
+const CACHE_RETRY_AFTER_MS = 1000;
+
+export interface CallingProduct {
+  productId: string;
+  productCode: string;
+}
+
+/** Response shape (see api-v1.md, GetUserDetails). */
+export interface UserDetails {
+  user: { id: string; email: string; displayName: string; status: 'active' | 'disabled' };
+  product: string;
+  teams: Array<{
+    teamId: string;
+    teamName: string;
+    subscription: { plan: string; status: string };
+    roles: Array<{ code: string; name: string; system: boolean }>;
+    privileges: string[];
+  }>;
+}
+
+class CacheTimeout extends Error {}
+
+/**
+ * GetUserDetails for REST and gRPC. Answers are JSON text: a hit is returned as stored (no parse, no
+ * serialisation), a miss is one SQL statement whose result is already the response body.
+ *
+ * Consistency: an entry records the versions of everything it was built from (user, product, each
+ * team the user belongs to, each role feeding it, the global epoch) as read BEFORE the SQL - the
+ * read that finds the miss returns them in the same round trip - and a hit requires all of them to
+ * be unchanged (checked inside the cache, one round trip). A write bumps its versions after COMMIT
+ * and before it returns, so any read starting after the write either sees a bumped version (miss) or
+ * reads PostgreSQL after the commit. A slow read that started before a write can still store its
+ * stale answer, but under the old versions, so it is never served. Dependencies first discovered by
+ * the SQL itself (a first read, a newly granted role) have no pre-read version: they are stored as
+ * unknown ('?'), which never matches, and the next read rebuilds with all versions pre-read.
+ */
+@Injectable()
+export class UserDetailsService {
+  private readonly logger = new Logger(UserDetailsService.name);
+  private readonly degraded: Counter<'reason'>;
+  private readonly outages: Counter;
+  /** Cache skipped until then (ms epoch) after a failure. */
+  private cacheRetryAt = 0;
+  /** Set by a cache failure: the cache is not trusted again before missed invalidations are applied. */
+  private inOutage = false;
+
+  constructor(
+    private readonly cache: CacheStore,
+    private readonly repository: UserDetailsRepository,
+    private readonly invalidator: AccessInvalidator,
+    metrics: MetricsService,
+  ) {
+    this.degraded = metrics.counter(
+      'avn_user_details_degraded_total',
+      'GetUserDetails answers served from PostgreSQL without the cache (cache unavailable)',
+      ['reason'],
+    );
+    this.outages = metrics.counter('avn_user_details_cache_outages_total', 'Cache outages seen by GetUserDetails');
+  }
+
+  /** The answer as JSON text (REST sends it as is). Throws 404 for an unknown user. */
+  async getJson(product: CallingProduct, userId: string, teamId?: string): Promise<string> {
+    const json = await this.fullAnswer(product, userId);
+    return teamId === undefined ? json : JSON.stringify(filterTeam(JSON.parse(json) as UserDetails, teamId));
+  }
+
+  async get(product: CallingProduct, userId: string, teamId?: string): Promise<UserDetails> {
+    const answer = JSON.parse(await this.fullAnswer(product, userId)) as UserDetails;
+    return teamId === undefined ? answer : filterTeam(answer, teamId);
+  }
+
+  private async fullAnswer(product: CallingProduct, userId: string): Promise<string> {
+    const key = CacheKeys.userDetails(userId, product.productId);
+    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(product.productId), CacheKeys.epoch()];
+
+    let versions: Map<string, string> | null = null;
+    if (await this.cacheUsable()) {
+      try {
+        const read = await this.withTimeout(this.cache.readVersioned(key, base));
+        if (read.value !== null) return read.value;
+        versions = read.versions;
+      } catch (error) {
+        this.cacheFailed(error);
+      }
+    } else {
+      this.degraded.inc({ reason: 'cache_unavailable' });
+    }
+
+    const row = await this.repository.load(userId, product.productId);
+    if (!row) throw Errors.notFound('User');
+
+    if (versions) {
+      const deps: Array<readonly [string, string]> = base.map((k) => [k, versions!.get(k) ?? '?'] as const);
+      for (const teamId of row.teamIds) {
+        const k = CacheKeys.teamVersion(teamId);
+        deps.push([k, versions.get(k) ?? '?']);
+      }
+      for (const roleId of row.roleIds) {
+        const k = CacheKeys.roleVersion(roleId);
+        deps.push([k, versions.get(k) ?? '?']);
+      }
+      // Not awaited: the answer does not depend on it, and a failed store only costs a later miss.
+      this.cache.writeVersioned(key, deps, row.details, ENTRY_TTL_SECONDS).catch((error: unknown) => this.cacheFailed(error));
+    }
+    return row.details;
+  }
+
+  /** False while the cache is known to be down; after an outage, true only once missed bumps are applied. */
+  private async cacheUsable(): Promise<boolean> {
+    if (!this.inOutage) return true;
+    if (Date.now() < this.cacheRetryAt) return false;
+    this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS; // one probe at a time
+    try {
+      await this.withTimeout(this.invalidator.syncEpoch());
+    } catch {
+      return false;
+    }
+    this.inOutage = false;
+    this.logger.log('cache reachable again; GetUserDetails uses it again');
+    return true;
+  }
+
+  private cacheFailed(error: unknown): void {
+    this.degraded.inc({ reason: error instanceof CacheTimeout ? 'cache_timeout' : 'cache_error' });
+    this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS;
+    if (this.inOutage) return;
+    this.inOutage = true;
+    this.outages.inc();
+    // Logged once per outage; every degraded answer is counted in /metrics.
+    this.logger.warn(`cache unavailable (${error instanceof Error ? error.message : String(error)}); answering from PostgreSQL`);
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    if (this.cache.kind === 'memory') return promise; // in-process: cannot hang
+    let timer: NodeJS.Timeout;
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CacheTimeout(`cache did not answer within ${CACHE_READ_TIMEOUT_MS} ms`)), CACHE_READ_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+function filterTeam(answer: UserDetails, teamId: string): UserDetails {
+  return { ...answer, teams: answer.teams.filter((t) => t.teamId === teamId) };
+}

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { loadConfig } from '@avn/config';
+import { PasswordHasher } from '@avn/crypto';
+import { DatabaseService } from '@avn/database';
+import { createApiApp } from '../../apps/api/src/create-app';
+
+/** The embedded default: PGlite on disk under DATA_DIR + in-process cache, no servers at all. */
+describe('embedded default (PGlite + in-process cache)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'avn-embedded-'));
+  const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, PORT: '0' };
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts ready, creates admin@localhost once with a printed password, and keeps data across restarts', async () => {
+    const first = await createApiApp(loadConfig(env), { logger: false });
+    let password: string;
+    try {
+      await first.app.listen({ port: 0, host: '127.0.0.1' });
+      const ready = await request(first.app.getHttpServer()).get('/health/ready').expect(200);
+      expect(ready.body.info.cache.kind).toBe('memory');
+      expect(first.database.kind).toBe('pglite');
+      expect(first.bootstrap.created?.email).toBe('admin@localhost');
+      password = first.bootstrap.created!.generatedPassword!;
+      expect(password.length).toBeGreaterThanOrEqual(20);
+
+      const db = first.app.get(DatabaseService);
+      const [who] = await db.query<{ u: string }>('SELECT current_user AS u');
+      expect(who.u).toBe('aventian_app');
+      const [admin] = await db.asPlatform(() =>
+        db.query<{ password_hash: string }>(`SELECT password_hash FROM aventian.tbl_users WHERE email_normalized = 'admin@localhost'`),
+      );
+      expect(admin.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      expect(await new PasswordHasher().verify(admin.password_hash, password)).toBe(true);
+    } finally {
+      await first.app.close();
+    }
+
+    expect(statSync(join(dataDir, 'pgdata')).isDirectory()).toBe(true);
+    const second = await createApiApp(loadConfig(env), { logger: false });
+    try {
+      expect(second.bootstrap.created).toBeUndefined();
+      const db = second.app.get(DatabaseService);
+      const admins = await db.asPlatform(() => db.query(`SELECT 1 FROM aventian.tbl_platform_role_assignments`));
+      expect(admins).toHaveLength(1);
+    } finally {
+      await second.app.close();
+    }
+  });
+
+  it('isolates transactions on the single embedded connection (rollback really rolls back)', async () => {
+    const api = await createApiApp(loadConfig({ ...env, DATA_DIR: 'memory://' }), { logger: false });
+    try {
+      const db = api.app.get(DatabaseService);
+      await expect(
+        db.asPlatform(async () => {
+          await db.query(`INSERT INTO aventian.tbl_users (email, email_normalized, display_name) VALUES ('r@x.io', 'r@x.io', 'R')`);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await db.query(`SELECT 1 FROM aventian.tbl_users WHERE email_normalized = 'r@x.io'`)).toHaveLength(0);
+    } finally {
+      await api.app.close();
+    }
+  });
+});
+
+describe('bootstrap admin from configuration (real PostgreSQL)', () => {
+  it('creates the configured admin once; a second instance does nothing', async () => {
+    const { startTestApp } = await import('@avn/testing');
+    const envAdmin = { AVN_BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'a-long-enough-password' };
+    const one = await startTestApp({ env: envAdmin });
+    try {
+      expect(one.api.bootstrap.created).toEqual({ email: 'root@example.com', generatedPassword: undefined });
+      const two = await startTestApp({ env: envAdmin, database: one.database, cachePrefix: one.config.CACHE_KEY_PREFIX });
+      try {
+        expect(two.api.bootstrap.created).toBeUndefined();
+      } finally {
+        await two.close();
+      }
+      const rows = await one.db.asPlatform(() =>
+        one.db.query(`SELECT u.email_normalized FROM aventian.tbl_platform_role_assignments a JOIN aventian.tbl_users u ON u.id = a.user_id`),
+      );
+      expect(rows).toEqual([{ email_normalized: 'root@example.com' }]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('creates no admin on real PostgreSQL when none is configured', async () => {
+    const { startTestApp } = await import('@avn/testing');
+    const t = await startTestApp();
+    try {
+      expect(t.api.bootstrap.created).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { startTestApp, TestApp } from '@avn/testing';
+
+describe('HTTP edge and operations endpoints (real PostgreSQL + Redis)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is live, and ready with database and redis', async () => {
+    await t.http.get('/health/live').expect(200, { status: 'ok' });
+    const res = await t.http.get('/health/ready').expect(200);
+    expect(res.body.info.database.status).toBe('up');
+    expect(res.body.info.cache).toEqual({ status: 'up', kind: 'redis' });
+  });
+
+  it('answers unknown routes with the contract error shape and echoes a valid request id', async () => {
+    const res = await t.http.get('/v1/nope').set('x-request-id', 'req-123').expect(404);
+    expect(res.headers['x-request-id']).toBe('req-123');
+    expect(res.body).toEqual({ statusCode: 404, error: 'NOT_FOUND', message: expect.any(String), requestId: 'req-123' });
+  });
+
+  it('replaces a request id that could inject into logs', async () => {
+    const res = await t.http.get('/v1/nope').set('x-request-id', 'bad id\twith spaces').expect(404);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('sets security headers', async () => {
+    const res = await t.http.get('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain(`default-src 'self'`);
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('runs runtime queries as the non-owner app role, so RLS applies', async () => {
+    const [who] = await t.db.query<{ user: string }>('SELECT current_user AS user');
+    expect(who.user).toBe('aventian_app');
+    expect(await t.db.query('SELECT id FROM aventian.tbl_teams')).toEqual([]);
+  });
+
+  it('serves OpenAPI JSON and the Swagger UI', async () => {
+    const json = await t.http.get('/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/health/ready']).toBeDefined();
+    const ui = await t.http.get('/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('exposes Prometheus metrics: HTTP latency by route, DB pool and cache reads', async () => {
+    await t.http.get('/health/ready').expect(200);
+    await t.cache.get('metrics-probe-miss');
+    const res = await t.http.get('/metrics').expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toMatch(/avn_http_request_duration_seconds_bucket\{[^}]*route="\/health\/ready"/);
+    expect(res.text).toMatch(/avn_db_pool_connections \d+/);
+    expect(res.text).toMatch(/avn_cache_reads_total\{result="miss"\} [1-9]/);
+    expect(res.text).toContain('avn_process_resident_memory_bytes');
+  });
+
+  it('returns 400 with the error shape for malformed JSON, and never a stack', async () => {
+    const res = await t.http.post('/v1/nope').set('content-type', 'application/json').send('{"broken":');
+    expect([400, 404]).toContain(res.status);
+    expect(res.body).toMatchObject({ statusCode: res.status, requestId: expect.any(String) });
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+});
