@@ -1,4 +1,6 @@
 import { Transform } from 'class-transformer';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   IsBoolean,
   IsEmail,
@@ -273,6 +275,14 @@ export class AppConfig {
   /** Per-table retention overrides in days, e.g. "aventian.sessions=30,aventian.mail_outbox=2". */
   @Matches(/^([a-z_]+\.[a-z_]+=\d{1,4})?(,[a-z_]+\.[a-z_]+=\d{1,4})*$/, { message: 'must be schema.table=days[,schema.table=days...]' })
   RETENTION_TABLE_DAYS = '';
+
+  /**
+   * Directory for files (local key file, local object store). With DATA_DIR=memory:// (tests,
+   * throw-away runs) files go to a per-process temporary directory instead.
+   */
+  get fileDataDir(): string {
+    return this.DATA_DIR === 'memory://' ? join(tmpdir(), `aventian-memory-${process.pid}`) : this.DATA_DIR;
+  }
 
   get isEmbeddedDatabase(): boolean {
     return !this.DATABASE_URL;

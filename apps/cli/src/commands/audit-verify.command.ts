@@ -1,0 +1,33 @@
+import { AuditSigner, AuditVerifier } from '@avn/audit';
+import type { CliCommand } from '../cli-command';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const auditVerifyCommand: CliCommand = {
+  name: 'audit:verify',
+  usage: 'audit:verify [--team <teamId>|platform] [--keys]',
+  description: 'Walk the audit hash chain(s) and report the first broken event (exit 1 when broken)',
+  async run(args, ctx) {
+    const i = args.indexOf('--team');
+    const team = i >= 0 ? args[i + 1] : undefined;
+    if (i >= 0 && (!team || (team !== 'platform' && !UUID_RE.test(team)))) {
+      ctx.out('--team needs a team id (UUID) or "platform"');
+      return 2;
+    }
+    const app = await ctx.app();
+    if (args.includes('--keys')) {
+      for (const k of await app.get(AuditSigner).listPublicKeys()) ctx.out(`signing key ${k.id} (${k.algorithm}, ${k.createdAt})\n${k.publicKeyPem}`);
+    }
+    const started = Date.now();
+    const result = await app.get(AuditVerifier).verify(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
+    const ms = Date.now() - started;
+    if (result.ok) {
+      ctx.out(`ok: ${result.checked} events verified in ${ms} ms`);
+      return 0;
+    }
+    ctx.out(
+      `BROKEN: chain ${result.teamId === undefined ? '?' : (result.teamId ?? 'platform')} at event ${result.firstBrokenId} (seq ${result.seq}): ${result.reason}; ${result.checked} events verified before it`,
+    );
+    return 1;
+  },
+};
