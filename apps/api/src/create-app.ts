@@ -53,6 +53,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
       },
       logger: false,
       return503OnClosing: true,
+      // Slow-client protection: a request must arrive in full within 30 s.
+      requestTimeout: 30_000,
     });
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, database, cache, metrics }),

@@ -154,9 +154,6 @@ export class InvitationsService {
         if (normalizeEmail(user.email) !== invitation.email_normalized) {
           throw new DomainError(403, 'INVITATION_EMAIL_MISMATCH', 'The invitation was sent to a different e-mail address');
         }
-        if (await this.membership.isMember(teamId, user.id)) {
-          throw Errors.conflict('ALREADY_MEMBER', 'You are already a member of this team');
-        }
         userId = user.id;
         userEmail = user.email;
       } else {
@@ -170,6 +167,7 @@ export class InvitationsService {
         newAccount = true;
       }
 
+      // Idempotent: someone who joined meanwhile (e.g. through another invitation) gets the invited roles added.
       await this.membership.addMember(teamId, userId, invitation.role_codes, invitation.invited_by ?? undefined);
       await this.repo.markAccepted(teamId, invitation.id, userId);
       await this.invalidator.userChanged(userId);

@@ -13,7 +13,9 @@ import { LogMailTransport, SmtpMailTransport } from './transports';
       inject: [AppConfig],
       useFactory: (config: AppConfig): MailTransport => {
         if (config.SMTP_URL) return new SmtpMailTransport(config.SMTP_URL, config.MAIL_FROM);
-        new Logger('Mail').log('SMTP_URL not set: outgoing mail is written to the log');
+        const logger = new Logger('Mail');
+        if (config.NODE_ENV === 'production') logger.warn('SMTP_URL not set: outgoing mail, one-time links included, is written to the log');
+        else logger.log('SMTP_URL not set: outgoing mail is written to the log');
         return new LogMailTransport();
       },
     },

@@ -126,12 +126,20 @@ export class SsoService {
     const emailVerified = claims.email_verified === true || claims.email_verified === 'true';
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : undefined;
 
-    const user = await this.db.transaction(() => this.resolveUser(provider, subject, email, emailVerified, name));
+    let user;
+    try {
+      user = await this.db.transaction(() => this.resolveUser(provider, subject, email, emailVerified, name));
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 403) {
+        await this.activity.record({ userEmail: email ?? null, action: 'login.sso_refused' });
+      }
+      throw error;
+    }
     if (user.status !== 'active') throw Errors.forbidden('The account is disabled');
     // Like a password login without teamId: the first team the user belongs to becomes active.
     const [firstTeam] = await this.membership.listTeamsOfUser(user.id);
     const tokens = await this.sessions.issueTokens(user.id, firstTeam?.id);
-    await this.activity.record({ userId: user.id, userEmail: user.email, teamId: tokens.activeTeamId ?? null, action: `auth.sso_login:${provider.name}` });
+    await this.activity.record({ userId: user.id, userEmail: user.email, teamId: tokens.activeTeamId ?? null, action: 'login.sso_succeeded' });
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
