@@ -19,7 +19,8 @@ async function main(argv: string[]): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig();
+    // One-shot commands run no background jobs of the server (mail dispatch timer).
+    config = loadConfig({ ...process.env, MAIL_DISPATCH_INTERVAL_MS: '0' });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
