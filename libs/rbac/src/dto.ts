@@ -104,3 +104,17 @@ export class MemberRolesResponse {
   @ApiProperty() userId: string;
   @ApiProperty({ type: [String] }) roles: string[];
 }
+
+export class TeamPageResponse {
+  @ApiProperty({ type: [TeamResponse] }) items: TeamResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class MemberPageResponse {
+  @ApiProperty({ type: [MemberResponse] }) items: MemberResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class RoleListResponse {
+  @ApiProperty({ type: [RoleResponse] }) items: RoleResponse[];
+}

@@ -4,7 +4,7 @@ import { Auth, Authenticated, Errors, Page, PageQueryDto } from '@avn/common';
 import type { AuthPrincipal } from '@avn/common';
 import { isUuid } from '@avn/database';
 import { ActorAccessResolver } from './actor-access';
-import { MemberRolesResponse, ROLE_CODE_RE, SetMemberRolesDto } from './dto';
+import { MemberPageResponse, MemberRolesResponse, ROLE_CODE_RE, SetMemberRolesDto } from './dto';
 import { MembershipService, MemberView } from './membership.service';
 import { MemberRolesView, RoleAssignmentsService } from './role-assignments.service';
 
@@ -29,6 +29,7 @@ export class MembersController {
 
   @Get()
   @Authenticated({ privilege: 'team.members:read' })
+  @ApiOkResponse({ type: MemberPageResponse })
   list(@Param('teamId') teamId: string, @Query() query: PageQueryDto): Promise<Page<MemberView>> {
     return this.membership.listMembers(teamId, query.cursor, query.limit ?? 50);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { decodeCursor, Errors, Page, toPage } from '@avn/common';
+import { Errors, Page, toPage } from '@avn/common';
+import { uuidCursor } from './cursor';
 import { DatabaseService } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
 import { Actor, assertMayManageRole } from './actor-access';
@@ -70,7 +71,7 @@ export class MembershipService {
   }
 
   async listMembers(teamId: string, cursor: string | undefined, limit: number): Promise<Page<MemberView>> {
-    const after = decodeCursor<{ u: string }>(cursor, ['u'])?.u;
+    const after = uuidCursor(cursor, 'u');
     const rows = await this.db.inTeam(teamId, async () => {
       // The guard lets platform admins through for any id: a missing or deleted team is still 404.
       if (!(await this.teams.findActive(teamId))) throw Errors.notFound('Team');

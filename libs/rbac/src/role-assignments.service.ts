@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
 import { Errors } from '@avn/common';
+import type { AuthPrincipal } from '@avn/common';
 import { DatabaseService } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
-import { Actor, assertMayManageRole } from './actor-access';
+import { Actor, ActorAccessResolver, assertMayManageRole } from './actor-access';
 import { isTeamOwnerRole, MembershipService } from './membership.service';
 import { MembersRepository } from './members.repository';
 import { RoleRow, RolesRepository } from './roles.repository';
@@ -28,7 +29,21 @@ export class RoleAssignmentsService {
     private readonly membership: MembershipService,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
+    private readonly actors: ActorAccessResolver,
   ) {}
+
+  /**
+   * For flows that hand out roles later (invitations): 422 UNKNOWN_ROLE for codes that are not
+   * roles of this team, 403 when the principal could not grant them directly (team_owner needs an
+   * owner or platform admin; other roles need the principal to hold all their privileges).
+   */
+  async assertMayGrant(principal: AuthPrincipal | undefined, teamId: string, roleCodes: string[]): Promise<void> {
+    await this.db.inTeam(teamId, async () => {
+      const actor = await this.actors.resolve(principal, teamId);
+      const roles = await this.membership.resolveRoles(teamId, roleCodes);
+      await this.assertMayManage(actor, teamId, roles);
+    });
+  }
 
   async grant(actor: Actor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
     return this.db.inTeam(teamId, async () => {

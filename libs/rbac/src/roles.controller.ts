@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, Errors } from '@avn/common';
 import type { AuthPrincipal } from '@avn/common';
 import { ActorAccessResolver } from './actor-access';
-import { CreateRoleDto, ListRolesQueryDto, ROLE_CODE_RE, RoleResponse, SetRolePrivilegesDto } from './dto';
+import { CreateRoleDto, ListRolesQueryDto, ROLE_CODE_RE, RoleListResponse, RoleResponse, SetRolePrivilegesDto } from './dto';
 import { RolesService, RoleView } from './roles.service';
 
 @ApiTags('roles')
@@ -16,6 +16,7 @@ export class RolesController {
 
   @Get()
   @Authenticated({ privilege: 'team.roles:read' })
+  @ApiOkResponse({ type: RoleListResponse })
   list(@Param('teamId') teamId: string, @Query() query: ListRolesQueryDto): Promise<{ items: RoleView[] }> {
     return this.roles.list(teamId, query.includeSystem === true);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, Errors, Page } from '@avn/common';
 import type { AuthPrincipal, UserPrincipal } from '@avn/common';
-import { CreateTeamDto, ListTeamsQueryDto, TeamResponse, UpdateTeamDto } from './dto';
+import { CreateTeamDto, ListTeamsQueryDto, TeamPageResponse, TeamResponse, UpdateTeamDto } from './dto';
 import { TeamsService, TeamView } from './teams.service';
 
 export function userOf(principal: AuthPrincipal | undefined): UserPrincipal {
@@ -24,6 +24,7 @@ export class TeamsController {
 
   @Get()
   @Authenticated()
+  @ApiOkResponse({ type: TeamPageResponse })
   list(@Auth() auth: AuthPrincipal, @Query() query: ListTeamsQueryDto): Promise<Page<TeamView>> {
     return this.teams.list(userOf(auth).userId, query.all === true, query.cursor, query.limit ?? 50);
   }

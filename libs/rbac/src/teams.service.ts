@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { decodeCursor, Errors, Page, TeamAccessChecker, toPage } from '@avn/common';
+import { Errors, Page, TeamAccessChecker, toPage } from '@avn/common';
+import { uuidCursor } from './cursor';
 import { DatabaseService, newId } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
 import { MembersRepository } from './members.repository';
@@ -63,7 +64,7 @@ export class TeamsService {
   }
 
   async list(userId: string, all: boolean, cursor: string | undefined, limit: number): Promise<Page<TeamView>> {
-    const after = decodeCursor<{ id: string }>(cursor, ['id'])?.id;
+    const after = uuidCursor(cursor, 'id');
     let rows: TeamRow[];
     if (all) {
       if (!(await this.checker.isPlatformAdmin(userId))) throw Errors.forbidden('Only platform admins can list all teams');
