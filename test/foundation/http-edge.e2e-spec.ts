@@ -60,10 +60,23 @@ describe('HTTP edge and operations endpoints (real PostgreSQL + Redis)', () => {
     expect(res.text).toContain('avn_process_resident_memory_bytes');
   });
 
-  it('returns 400 with the error shape for malformed JSON, and never a stack', async () => {
-    const res = await t.http.post('/v1/nope').set('content-type', 'application/json').send('{"broken":');
-    expect([400, 404]).toContain(res.status);
-    expect(res.body).toMatchObject({ statusCode: res.status, requestId: expect.any(String) });
+  it('returns 400 VALIDATION_FAILED for malformed JSON, and never a stack', async () => {
+    const res = await t.http.post('/v1/auth/login').set('content-type', 'application/json').send('{"email":');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'VALIDATION_FAILED', message: expect.any(String), requestId: expect.any(String) });
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('refuses bodies over BODY_LIMIT_BYTES with 413 in the error shape', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(t.config.BODY_LIMIT_BYTES + 10) });
+    const res = await t.http.post('/v1/auth/login').set('content-type', 'application/json').send(big);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE', requestId: expect.any(String) });
+  });
+
+  it('refuses non-JSON bodies with 415', async () => {
+    const res = await t.http.post('/v1/auth/login').set('content-type', 'text/plain').send('hello');
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ statusCode: 415, requestId: expect.any(String) });
   });
 });

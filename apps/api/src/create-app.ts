@@ -66,6 +66,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     app.enableShutdownHooks();
 
     const fastify = app.getHttpAdapter().getInstance();
+    // Every body of the API is JSON (contract): anything else is 415, not a string to validate.
+    fastify.removeContentTypeParser(['text/plain']);
     fastify.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });
