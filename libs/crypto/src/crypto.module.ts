@@ -21,7 +21,7 @@ import { SecretProvider } from './secret-provider';
             endpoint: config.GCP_SECRET_MANAGER_ENDPOINT,
           });
         }
-        return new LocalSecretProvider(config.LOCAL_KEY_FILE ?? join(config.DATA_DIR, 'master.key'));
+        return new LocalSecretProvider(config.LOCAL_KEY_FILE ?? join(config.fileDataDir, 'master.key'));
       },
     },
   ],

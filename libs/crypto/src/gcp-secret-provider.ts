@@ -86,13 +86,12 @@ export class GcpSecretProvider extends SecretProvider {
 
   private async fetch(name: string): Promise<Kek> {
     const [response] = await this.client.accessSecretVersion({ name });
-    // The response names the concrete version even when 'latest' was asked for.
-    const resolved = response.name ?? name;
-    const match = /^(projects\/[^/]+\/secrets\/[^/]+)\/versions\/(\d+)$/.exec(resolved);
-    if (!match) throw new Error('Secret Manager answered an unexpected version name');
-    const key = decodeKek(response.payload?.data);
-    const kek: Kek = { id: match[1], version: match[2], key };
-    this.versions.set(resolved, Promise.resolve(kek));
+    // The response names the concrete version even when 'latest' was asked for. Its project part
+    // may be the project NUMBER, so the KEK id stays the configured secret name (stable across restarts).
+    const version = /\/versions\/(\d+)$/.exec(response.name ?? '')?.[1];
+    if (!version) throw new Error('Secret Manager answered an unexpected version name');
+    const kek: Kek = { id: this.options.secret, version, key: decodeKek(response.payload?.data) };
+    this.versions.set(`${this.options.secret}/versions/${version}`, Promise.resolve(kek));
     return kek;
   }
 }

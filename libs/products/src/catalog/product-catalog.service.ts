@@ -50,9 +50,9 @@ export class ProductCatalogService {
     });
   }
 
-  async listPrivileges(productCode: string): Promise<{ items: PrivilegeDto[] }> {
+  async listPrivileges(productCode: string): Promise<{ items: PrivilegeDto[]; nextCursor: null }> {
     const product = await this.products.require(productCode);
-    return { items: (await this.repo.listPrivileges(product.id)).map(toPrivilegeDto) };
+    return { items: (await this.repo.listPrivileges(product.id)).map(toPrivilegeDto), nextCursor: null };
   }
 
   async createTemplate(productCode: string, input: CreateRoleTemplateDto): Promise<RoleTemplateDto> {
@@ -75,9 +75,9 @@ export class ProductCatalogService {
     });
   }
 
-  async listTemplates(productCode: string): Promise<{ items: RoleTemplateDto[] }> {
+  async listTemplates(productCode: string): Promise<{ items: RoleTemplateDto[]; nextCursor: null }> {
     const product = await this.products.require(productCode);
-    return { items: (await this.repo.listTemplates(product.id)).map(toTemplateDto) };
+    return { items: (await this.repo.listTemplates(product.id)).map(toTemplateDto), nextCursor: null };
   }
 
   /** Replaces a template's privileges and updates every team role made from it, in one transaction. */

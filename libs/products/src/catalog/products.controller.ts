@@ -78,7 +78,7 @@ export class ProductsController {
   /** Platform admin, or the product's own key (another product's key gets 404, never a hint). */
   @Get(':code/privileges')
   @Authenticated({ platformAdmin: true, product: true })
-  listPrivileges(@Param('code') code: string, @Auth() auth: AuthPrincipal): Promise<{ items: PrivilegeDto[] }> {
+  listPrivileges(@Param('code') code: string, @Auth() auth: AuthPrincipal): Promise<{ items: PrivilegeDto[]; nextCursor: null }> {
     if (auth.kind === 'product' && auth.productCode !== code) throw Errors.notFound('Product');
     return this.catalog.listPrivileges(productCode(code));
   }
@@ -94,7 +94,7 @@ export class ProductsController {
 
   @Get(':code/role-templates')
   @Authenticated({ platformAdmin: true })
-  listTemplates(@Param('code') code: string): Promise<{ items: RoleTemplateDto[] }> {
+  listTemplates(@Param('code') code: string): Promise<{ items: RoleTemplateDto[]; nextCursor: null }> {
     return this.catalog.listTemplates(productCode(code));
   }
 

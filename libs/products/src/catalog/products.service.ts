@@ -151,9 +151,9 @@ export class ProductsService {
     });
   }
 
-  async listApiKeys(productCode: string): Promise<{ items: ApiKeyDto[] }> {
+  async listApiKeys(productCode: string): Promise<{ items: ApiKeyDto[]; nextCursor: null }> {
     const product = await this.require(productCode);
-    return { items: (await this.keys.listByProduct(product.id)).map(toApiKeyDto) };
+    return { items: (await this.keys.listByProduct(product.id)).map(toApiKeyDto), nextCursor: null };
   }
 
   /** Effective on the next request: the verifier reads the key row on every request (no cache). */

@@ -33,7 +33,7 @@ export class SubscriptionsController {
 
   @Get('subscriptions')
   @Authenticated({ privilege: 'team.subscriptions:read' })
-  list(@Param('teamId') teamId: string): Promise<{ items: SubscriptionDto[] }> {
+  list(@Param('teamId') teamId: string): Promise<{ items: SubscriptionDto[]; nextCursor: null }> {
     ids(teamId);
     return this.subscriptions.list(teamId);
   }

@@ -74,8 +74,9 @@ export class SubscriptionsService {
     return this.dtoById(teamId, created.id);
   }
 
-  list(teamId: string): Promise<{ items: SubscriptionDto[] }> {
-    return this.db.inTeam(teamId, async () => ({ items: (await this.repo.list(teamId)).map(toDto) }));
+  /** A team has a handful of subscriptions: one page, in the usual list shape. */
+  list(teamId: string): Promise<{ items: SubscriptionDto[]; nextCursor: null }> {
+    return this.db.inTeam(teamId, async () => ({ items: (await this.repo.list(teamId)).map(toDto), nextCursor: null }));
   }
 
   async update(teamId: string, productCode: string, patch: UpdateSubscriptionDto): Promise<SubscriptionDto> {
@@ -99,8 +100,8 @@ export class SubscriptionsService {
   async cancel(teamId: string, productCode: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
       const live = await this.requireLive(teamId, productCode);
+      // A trigger (0302) deletes the stored connection in this transaction, also for team deletions.
       await this.repo.update(teamId, live.id, { status: 'canceled', canceled: true });
-      await this.vault.remove(teamId, live.product_id);
       await this.audit.record({ teamId, action: 'subscription.canceled', targetType: 'subscription', targetId: live.id, data: { productCode } });
       await this.invalidator.teamChanged(teamId);
       await this.invalidator.productChanged(live.product_id);

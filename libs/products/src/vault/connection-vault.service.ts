@@ -71,10 +71,6 @@ export class ConnectionVault {
     );
   }
 
-  async remove(teamId: string, productId: string): Promise<void> {
-    await this.db.query('DELETE FROM aventian.team_db_connections WHERE team_id = $1 AND product_id = $2', [teamId, productId]);
-  }
-
   /** Decrypts a row read with `ConnectionVault.selectSql`; throws DecryptionError (fail closed) on any tampering or mismatch. */
   async decrypt(row: ConnectionRow): Promise<string> {
     const key = await this.unwrap({ id: row.dek_id, team_id: row.dek_team_id, wrapped_key: row.wrapped_key, kek_id: row.kek_id, kek_version: row.kek_version });
