@@ -5,6 +5,7 @@ import request from 'supertest';
 import { loadConfig } from '@avn/config';
 import { PasswordHasher } from '@avn/crypto';
 import { DatabaseService } from '@avn/database';
+import { startTestApp } from '@avn/testing';
 import { createApiApp } from '../../apps/api/src/create-app';
 
 /** The embedded default: PGlite on disk under DATA_DIR + in-process cache, no servers at all. */
@@ -68,7 +69,6 @@ describe('embedded default (PGlite + in-process cache)', () => {
 
 describe('bootstrap admin from configuration (real PostgreSQL)', () => {
   it('creates the configured admin once; a second instance does nothing', async () => {
-    const { startTestApp } = await import('@avn/testing');
     const envAdmin = { AVN_BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'a-long-enough-password' };
     const one = await startTestApp({ env: envAdmin });
     try {
@@ -89,7 +89,6 @@ describe('bootstrap admin from configuration (real PostgreSQL)', () => {
   });
 
   it('creates no admin on real PostgreSQL when none is configured', async () => {
-    const { startTestApp } = await import('@avn/testing');
     const t = await startTestApp();
     try {
       expect(t.api.bootstrap.created).toBeUndefined();

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@avn/config';
+import { resolveDatabaseUrlFromGcp } from '@avn/crypto';
 import { MigrationError } from '@avn/database';
 import { createApiApp } from './create-app';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    loadConfig(); // validate what we were given before asking Secret Manager for anything
+    // The core database's own credentials may come from Secret Manager (GCP_DATABASE_URL_SECRET).
+    config = loadConfig(await resolveDatabaseUrlFromGcp(process.env));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`aventian: refusing to start. ${error.message}\n`);
