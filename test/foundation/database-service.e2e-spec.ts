@@ -73,3 +73,22 @@ describe('DatabaseService transactions and RLS scope (real PostgreSQL)', () => {
     expect(calls).toEqual(['A2']);
   });
 });
+
+describe('DatabaseService concurrency inside one transaction', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serialises concurrently issued statements of one transaction on its connection', async () => {
+    const order = await t.db.asPlatform(async () => {
+      await t.db.query('CREATE TEMP TABLE seen (n int) ON COMMIT DROP');
+      await Promise.all([1, 2, 3, 4, 5].map((n) => t.db.query('INSERT INTO seen VALUES ($1)', [n])));
+      return t.db.query<{ n: number }>('SELECT n FROM seen');
+    });
+    expect(order.map((r) => r.n).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -18,6 +18,8 @@ export interface TransactionContext {
   runner: QueryRunner;
   scope: DbScope;
   afterCommit: Array<() => unknown>;
+  /** Statements of one transaction run one after another, even when issued concurrently (Promise.all). */
+  queue: Promise<unknown>;
 }
 
 export const transactionStorage = new AsyncLocalStorage<TransactionContext>();

@@ -34,7 +34,12 @@ export class DatabaseService {
 
   async execute<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<ExecResult<T>> {
     const ctx = transactionStorage.getStore();
-    if (ctx) return this.run<T>(ctx.runner, sql, params);
+    if (ctx) {
+      // One connection per transaction: serialise instead of overlapping queries on it.
+      const next = ctx.queue.then(() => this.run<T>(ctx.runner, sql, params));
+      ctx.queue = next.catch(() => undefined);
+      return next;
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       return await this.run<T>(runner, sql, params);
@@ -64,7 +69,7 @@ export class DatabaseService {
     if (outer) return this.withNestedScope(outer, options, fn);
 
     const runner = this.dataSource.createQueryRunner();
-    const ctx: TransactionContext = { runner, scope: pickScope(options), afterCommit: [] };
+    const ctx: TransactionContext = { runner, scope: pickScope(options), afterCommit: [], queue: Promise.resolve() };
     let result: T;
     try {
       await runner.connect();
