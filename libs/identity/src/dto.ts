@@ -41,7 +41,8 @@ export class LoginDto {
   @Transform(trim)
   @IsString()
   @MaxLength(320)
-  @IsEmail()
+  // No TLD required: the embedded installation's first admin is admin@localhost.
+  @IsEmail({ require_tld: false })
   email: string;
 
   @ApiProperty({ maxLength: PASSWORD_MAX_LENGTH })

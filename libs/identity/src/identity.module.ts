@@ -14,6 +14,7 @@ import { PasswordPolicy } from './password/password-policy';
 import { AccessTokens } from './sessions/access-tokens';
 import { JwtAccessTokenVerifier } from './sessions/jwt-access-token.verifier';
 import { SessionState } from './sessions/session-state';
+import { SessionsJanitor } from './sessions/sessions-janitor';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { UsersRepository } from './users/users.repository';
@@ -41,6 +42,7 @@ import { UsersService } from './users/users.service';
     SessionsRepository,
     SessionState,
     SessionsService,
+    SessionsJanitor,
     JwtAccessTokenVerifier,
     { provide: AccessTokenVerifier, useExisting: JwtAccessTokenVerifier },
   ],

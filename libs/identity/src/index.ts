@@ -4,5 +4,6 @@ export * from './password/password-policy';
 export * from './sessions/sessions.service';
 export * from './sessions/jwt-access-token.verifier';
 export * from './sessions/access-tokens';
+export * from './sessions/sessions-janitor';
 export * from './keys/key-ring.service';
 export * from './identity.module';

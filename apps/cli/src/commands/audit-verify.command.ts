@@ -1,11 +1,11 @@
-import { AuditSigner, AuditVerifier } from '@avn/audit';
+import { AuditArchiver, AuditSigner, AuditVerifier } from '@avn/audit';
 import type { CliCommand } from '../cli-command';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const auditVerifyCommand: CliCommand = {
   name: 'audit:verify',
-  usage: 'audit:verify [--team <teamId>|platform] [--keys]',
+  usage: 'audit:verify [--team <teamId>|platform] [--keys] [--archives]',
   description: 'Walk the audit hash chain(s) and report the first broken event (exit 1 when broken)',
   async run(args, ctx) {
     const i = args.indexOf('--team');
@@ -21,9 +21,16 @@ export const auditVerifyCommand: CliCommand = {
     const started = Date.now();
     const result = await app.get(AuditVerifier).verify(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
     const ms = Date.now() - started;
+    let archivesOk = true;
+    if (args.includes('--archives')) {
+      // Decrypts every archive of the chain(s) from the object store and re-checks it.
+      const a = await app.get(AuditArchiver).verifyArchives(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
+      archivesOk = a.ok;
+      ctx.out(a.ok ? `ok: ${a.archives} archives (${a.events} archived events) verified` : `BROKEN ARCHIVE ${a.objectKey}: ${a.reason}`);
+    }
     if (result.ok) {
       ctx.out(`ok: ${result.checked} events verified in ${ms} ms`);
-      return 0;
+      return archivesOk ? 0 : 1;
     }
     ctx.out(
       `BROKEN: chain ${result.teamId === undefined ? '?' : (result.teamId ?? 'platform')} at event ${result.firstBrokenId} (seq ${result.seq}): ${result.reason}; ${result.checked} events verified before it`,

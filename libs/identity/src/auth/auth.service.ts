@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ActivityLogService, AuditService } from '@avn/audit';
 import { Errors, RequestContext } from '@avn/common';
@@ -23,7 +23,7 @@ const INVALID_CREDENTIALS = 'Invalid e-mail or password';
 
 /** Sign-up, password login, team switching and logout. */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   /** Verified against for unknown accounts so they take as long as known ones (no user enumeration by timing). */
   private dummyHash?: Promise<string>;
 
@@ -41,6 +41,12 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly activity: ActivityLogService,
   ) {}
+
+  onModuleInit(): void {
+    // Computed up front so the first unknown-e-mail login is not slower than the others.
+    this.dummyHash = this.hasher.hash(randomBytes(24).toString('base64url'));
+    this.dummyHash.catch(() => (this.dummyHash = undefined));
+  }
 
   /** User, team (owner) and first session in ONE transaction: no half-created accounts. */
   async signup(input: SignupInput) {

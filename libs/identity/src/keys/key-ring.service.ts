@@ -55,7 +55,7 @@ export class KeyRing implements OnModuleInit {
   }
 
   async signingKey(): Promise<{ kid: string; key: KeyLike | Uint8Array }> {
-    if (Date.now() - this.loadedAt > KEY_RELOAD_INTERVAL_MS) await this.reload();
+    await this.refreshIfStale();
     let current = this.keys.find((k) => k.status === 'active');
     if (!current) {
       await this.ensureActiveKey();
@@ -75,10 +75,10 @@ export class KeyRing implements OnModuleInit {
   /** Public key for a kid; undefined for unknown or expired keys. */
   async verificationKey(kid: string | undefined): Promise<KeyLike | Uint8Array | undefined> {
     if (!kid) return undefined;
-    if (Date.now() - this.loadedAt > KEY_RELOAD_INTERVAL_MS) await this.reload();
+    await this.refreshIfStale();
     let key = this.keys.find((k) => k.kid === kid);
     if (!key && Date.now() - this.loadedAt > UNKNOWN_KID_RELOAD_MS) {
-      await this.reload(); // a key created by another instance or the CLI since the last load
+      await this.reload().catch(() => undefined); // a key created by another instance or the CLI since the last load
       key = this.keys.find((k) => k.kid === kid);
     }
     if (!key) return undefined;
@@ -88,7 +88,7 @@ export class KeyRing implements OnModuleInit {
 
   /** The public JWKS document (RFC 7517) of every key that can still verify a token. */
   async jwks(): Promise<{ keys: JWK[] }> {
-    if (Date.now() - this.loadedAt > KEY_RELOAD_INTERVAL_MS) await this.reload();
+    await this.refreshIfStale();
     const now = Date.now();
     return {
       keys: this.keys
@@ -106,14 +106,27 @@ export class KeyRing implements OnModuleInit {
       await this.repo.pruneExpired();
       return { kid: created.kid, retired, verifyRetiredForSeconds: this.retiredGraceSeconds };
     });
-    await this.reload();
+    await this.reload(true);
     return result;
   }
 
-  /** Re-reads the key table (single flight). */
-  reload(): Promise<void> {
+  /** Re-reads the key table (single flight; `fresh` waits out a load that started before the caller's write). */
+  async reload(fresh = false): Promise<void> {
+    if (fresh && this.loading) await this.loading.catch(() => undefined);
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     return this.loading;
+  }
+
+  /** Periodic refresh on the request path: a failed re-read keeps the keys we have (retried shortly). */
+  private async refreshIfStale(): Promise<void> {
+    if (Date.now() - this.loadedAt <= KEY_RELOAD_INTERVAL_MS) return;
+    try {
+      await this.reload();
+    } catch (error) {
+      if (this.keys.length === 0) throw error;
+      this.loadedAt = Date.now() - KEY_RELOAD_INTERVAL_MS + 5_000;
+      this.logger.warn(`could not re-read signing keys, keeping the loaded ones: ${String(error)}`);
+    }
   }
 
   private async load(): Promise<void> {
@@ -123,7 +136,7 @@ export class KeyRing implements OnModuleInit {
     for (const row of rows) {
       const known = previous.get(row.kid);
       if (known) {
-        keys.push({ ...known, status: row.status, row: { ...row } , privateKey: row.status === 'active' ? known.privateKey : undefined });
+        keys.push({ ...known, status: row.status, row, privateKey: row.status === 'active' ? known.privateKey : undefined });
         continue;
       }
       const publicJwk = row.public_jwk as unknown as JWK;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { AuditService } from '@avn/audit';
 import { Errors, RequestContext } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseService, newId } from '@avn/database';
@@ -39,6 +40,7 @@ export class SessionsService {
     private readonly tokens: AccessTokens,
     private readonly state: SessionState,
     private readonly membership: MembershipService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -69,19 +71,26 @@ export class SessionsService {
 
   /**
    * Rotates a refresh token. A token that was already rotated is a replay (stolen copy or client
-   * bug): the whole session is revoked and 401 returned. `switchToTeamId` re-issues for another team
-   * (membership checked by the caller).
+   * bug): the whole session is revoked and 401 returned.
    */
-  async refresh(refreshToken: string, options: { switchToTeamId?: string; expectUserId?: string } = {}): Promise<IssuedTokens & { userId: string; sessionId: string }> {
+  async refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     if (!REFRESH_RE.test(refreshToken)) throw Errors.unauthenticated('Invalid refresh token');
     const outcome = await this.db.transaction(async () => {
       const row = await this.sessions.findRefreshForUpdate(hashRefreshToken(refreshToken));
       if (!row) return { kind: 'invalid' as const };
-      if (options.expectUserId && row.user_id !== options.expectUserId) return { kind: 'invalid' as const };
       if (row.token_status === 'rotated') {
         if (row.session_status === 'active') {
           await this.sessions.revoke(row.session_id, 'refresh_reuse');
           await this.state.revoked([row.session_id]);
+          // A possible token theft: leave a trace in the platform audit chain.
+          await this.audit.record({
+            action: 'session.refresh_reuse_detected',
+            targetType: 'user',
+            targetId: row.user_id,
+            data: { sessionId: row.session_id },
+            actorType: 'system',
+            actorId: null,
+          });
         }
         return { kind: 'reused' as const };
       }
@@ -90,9 +99,9 @@ export class SessionsService {
         || new Date(row.session_expires_at).getTime() <= now) {
         return { kind: 'invalid' as const };
       }
-      let teamId = options.switchToTeamId ?? row.active_team_id;
+      let teamId = row.active_team_id;
       // A team the user has left (or that was deleted) is dropped rather than carried forward.
-      if (teamId && !options.switchToTeamId && !(await this.membership.isMember(teamId, row.user_id))) teamId = null;
+      if (teamId && !(await this.membership.isMember(teamId, row.user_id))) teamId = null;
       const next = newRefreshToken();
       await this.sessions.markRotated(row.token_id);
       await this.sessions.insertRefreshToken({ id: newId(), sessionId: row.session_id, hash: hashRefreshToken(next), expiresAt: this.refreshExpiry() });
