@@ -18,8 +18,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const { app, bootstrap } = await createApiApp(config);
+  const { app, bootstrap, grpc } = await createApiApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
+  const grpcPort = await grpc.whenListening(); // started by the listen (see create-app.ts)
 
   const base = config.publicUrl;
   const lines = [
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     `Aventian control plane listening on ${base}`,
     `  API docs:   ${base}/docs   (OpenAPI JSON: ${base}/docs-json)`,
     `  Readiness:  ${base}/health/ready`,
+    `  gRPC:       ${config.HOST}:${grpcPort} (aventian.v1.UserDirectory)`,
     `  Database:   ${config.isEmbeddedDatabase ? `embedded PGlite (${config.DATA_DIR}/pgdata)` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Cache:      ${config.isEmbeddedCache ? 'in-process (embedded)' : 'Redis (REDIS_URL)'}`,
   ];

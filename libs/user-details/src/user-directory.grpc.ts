@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DomainError, ProductKeyVerifier, ProductPrincipal } from '@avn/common';
+import { DomainError, mapError, ProductKeyVerifier, ProductPrincipal } from '@avn/common';
 import { UUID_RE } from './user-details.controller';
 import { UserDetailsService } from './user-details.service';
 
@@ -48,6 +48,7 @@ export class UserDirectoryGrpcServer {
   private server?: grpc.Server;
   private boundPort?: number;
   private verifier?: ProductKeyVerifier | null;
+  private starting?: Promise<number>;
 
   constructor(
     private readonly details: UserDetailsService,
@@ -59,8 +60,19 @@ export class UserDirectoryGrpcServer {
     return this.boundPort;
   }
 
-  async start(port: number, host: string): Promise<number> {
-    if (this.server) return this.boundPort!;
+  /** Resolves with the bound port once `start` has bound it (the HTTP listen does not wait for it). */
+  async whenListening(): Promise<number> {
+    for (let i = 0; !this.starting && i < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    if (!this.starting) throw new Error('gRPC server not started');
+    return this.starting;
+  }
+
+  start(port: number, host: string): Promise<number> {
+    this.starting ??= this.bind(port, host);
+    return this.starting;
+  }
+
+  private async bind(port: number, host: string): Promise<number> {
     const definition = protoLoader.loadSync(userDirectoryProtoPath(), USER_DIRECTORY_PROTO_OPTIONS);
     const pkg = grpc.loadPackageDefinition(definition) as unknown as {
       aventian: { v1: { UserDirectory: grpc.ServiceClientConstructor } };
@@ -83,7 +95,9 @@ export class UserDirectoryGrpcServer {
   }
 
   async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     const server = this.server;
+    this.starting = undefined;
     if (!server) return;
     this.server = undefined;
     await new Promise<void>((done) => {
@@ -128,12 +142,15 @@ export class UserDirectoryGrpcServer {
     return this.verifier ?? null;
   }
 
+  /** Same mapping as the REST exception filter (DomainError, database errors...), as gRPC status codes. */
   private toServiceError(error: unknown): Partial<grpc.ServiceError> {
-    if (error instanceof DomainError) {
-      return { code: STATUS_BY_HTTP[error.status] ?? grpc.status.UNKNOWN, details: error.message, metadata: errorMetadata(error.code) };
+    const mapped = mapError(error, '');
+    if (mapped.unexpected) {
+      this.logger.error(`GetUserDetails failed: ${error instanceof Error ? error.stack : String(error)}`);
+      return { code: grpc.status.INTERNAL, details: 'Internal error' };
     }
-    this.logger.error(`GetUserDetails failed: ${error instanceof Error ? error.stack : String(error)}`);
-    return { code: grpc.status.INTERNAL, details: 'Internal error' };
+    const { statusCode, error: code, message } = mapped.body;
+    return { code: STATUS_BY_HTTP[statusCode] ?? grpc.status.UNKNOWN, details: message, metadata: errorMetadata(code) };
   }
 }
 

@@ -1,0 +1,160 @@
+import * as grpc from '@grpc/grpc-js';
+import { ProductsService } from '@avn/products';
+import { startTestApp, TestApp } from '@avn/testing';
+import { DetailsFixture, grpcClient, GrpcDirectoryClient } from './fixture';
+
+/** GetUserDetails semantics over REST and gRPC (shape, filtering, auth, errors). */
+describe('GetUserDetails', () => {
+  let t: TestApp;
+  let f: DetailsFixture;
+  let grpcDir: GrpcDirectoryClient;
+  let orders: { id: string; code: string; key: string; keyId: string };
+  let billing: { id: string; code: string; key: string; keyId: string };
+  let ada: string;
+  let acme: string;
+  let globex: string;
+  let initech: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    f = new DetailsFixture(t);
+    orders = await f.product('orders', ['orders:read', 'orders:write', 'orders:delete', 'invoices:read']);
+    billing = await f.product('billing', ['billing:read', 'billing:write']);
+    ada = await f.user('ada@example.com');
+    // acme: orders + billing; globex: billing only; initech: orders but the subscription was canceled.
+    acme = await f.team('Acme', [{ productId: orders.id, plan: 'pro' }, { productId: billing.id, plan: 'basic' }]);
+    globex = await f.team('Globex', [{ productId: billing.id }]);
+    initech = await f.team('Initech', [{ productId: orders.id, status: 'canceled' }]);
+    await f.role(acme, 'orders.admin', ['orders:write', 'orders:read', 'billing:read', 'team:read'], orders.id);
+    await f.role(acme, 'viewer', ['invoices:read', 'orders:read']);
+    await f.role(acme, 'billing.admin', ['billing:write'], billing.id);
+    await f.role(globex, 'billing.admin', ['billing:read', 'billing:write'], billing.id);
+    await f.role(initech, 'viewer', ['orders:read']);
+    await f.member(acme, ada, ['team_owner', 'orders.admin', 'viewer', 'billing.admin']);
+    await f.member(globex, ada, ['billing.admin']);
+    await f.member(initech, ada, ['viewer']);
+    grpcDir = grpcClient(await t.api.grpc.whenListening());
+  });
+
+  afterAll(async () => {
+    grpcDir?.close();
+    await t?.close();
+  });
+
+  const details = (userId: string, key: string, query = '') =>
+    t.http.get(`/v1/users/${userId}/details${query}`).set('authorization', `Bearer ${key}`);
+
+  it('answers teams subscribed to the calling product, with that product privileges only (sorted) and system roles', async () => {
+    const res = await details(ada, orders.key).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      user: { id: ada, email: 'ada@example.com', displayName: 'ada', status: 'active' },
+      product: 'orders',
+      teams: [
+        {
+          teamId: acme,
+          teamName: 'Acme',
+          subscription: { plan: 'pro', status: 'active' },
+          // billing.admin is a role of another product: not shown to orders.
+          roles: [
+            { code: 'team_owner', name: 'Team owner', system: true },
+            { code: 'orders.admin', name: 'Role orders.admin', system: false },
+            { code: 'viewer', name: 'Role viewer', system: false },
+          ],
+          privileges: ['invoices:read', 'orders:read', 'orders:write'],
+        },
+      ],
+    });
+  });
+
+  it('shows product B nothing of teams subscribed only to product A', async () => {
+    const res = await details(ada, billing.key).expect(200);
+    expect(res.body.product).toBe('billing');
+    expect(res.body.teams.map((x: { teamName: string }) => x.teamName)).toEqual(['Acme', 'Globex']);
+    const acmeTeam = res.body.teams[0];
+    // billing:read comes only through orders.admin, a role of another product: not counted.
+    expect(acmeTeam.privileges).toEqual(['billing:write']);
+    expect(acmeTeam.roles.map((r: { code: string }) => r.code)).toEqual(['team_owner', 'billing.admin', 'viewer']);
+    expect(acmeTeam.subscription).toEqual({ plan: 'basic', status: 'active' });
+    // Serving orders from cache never leaks into billing's answer (entries are per product).
+    expect(JSON.stringify(res.body)).not.toContain('orders:');
+  });
+
+  it('filters to one team with ?teamId=', async () => {
+    const one = await details(ada, billing.key, `?teamId=${globex}`).expect(200);
+    expect(one.body.teams.map((x: { teamId: string }) => x.teamId)).toEqual([globex]);
+    const none = await details(ada, orders.key, `?teamId=${globex}`).expect(200);
+    expect(none.body.teams).toEqual([]);
+  });
+
+  it('rejects bad ids and unknown query fields with 400', async () => {
+    await details('not-a-uuid', orders.key).expect(400);
+    await details(ada, orders.key, '?teamId=nope').expect(400);
+    const res = await details(ada, orders.key, '?foo=1').expect(400);
+    expect(res.body.error).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers 404 for an unknown user', async () => {
+    const res = await details('0190f2a4-0000-7000-8000-000000000000', orders.key).expect(404);
+    expect(res.body.error).toBe('NOT_FOUND');
+  });
+
+  it('answers a disabled user with status disabled and no teams', async () => {
+    const bob = await f.user('bob@example.com', 'disabled');
+    await f.member(acme, bob, ['orders.admin']);
+    const res = await details(bob, orders.key).expect(200);
+    expect(res.body.user.status).toBe('disabled');
+    expect(res.body.teams).toEqual([]);
+  });
+
+  it('answers 401 without a key or with an unknown or revoked key, 403 for a user token', async () => {
+    await t.http.get(`/v1/users/${ada}/details`).expect(401);
+    await details(ada, 'avn_pk_' + 'x'.repeat(43)).expect(401);
+    const extra = await t.api.app.get(ProductsService).createApiKey('orders', 'temporary', null);
+    await details(ada, extra.key).expect(200);
+    await t.api.app.get(ProductsService).revokeApiKey('orders', extra.id);
+    await details(ada, extra.key).expect(401);
+
+    const token = await userAccessToken(t, ada, acme);
+    if (token) {
+      const res = await details(ada, token).expect(403);
+      expect(res.body.error).toBe('FORBIDDEN');
+    }
+  });
+
+  it('serves the same answer over gRPC as over REST', async () => {
+    for (const [key, teamId] of [
+      [orders.key, undefined],
+      [billing.key, undefined],
+      [billing.key, globex],
+    ] as const) {
+      const rest = await details(ada, key, teamId ? `?teamId=${teamId}` : '').expect(200);
+      const viaGrpc = await grpcDir.getUserDetails({ userId: ada, teamId }, key);
+      expect(viaGrpc).toEqual(rest.body);
+    }
+  });
+
+  it('maps gRPC errors to UNAUTHENTICATED, NOT_FOUND and INVALID_ARGUMENT', async () => {
+    await expect(grpcDir.getUserDetails({ userId: ada })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    await expect(grpcDir.getUserDetails({ userId: ada }, 'avn_pk_' + 'y'.repeat(43))).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
+    await expect(grpcDir.getUserDetails({ userId: '0190f2a4-0000-7000-8000-000000000000' }, orders.key)).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
+    await expect(grpcDir.getUserDetails({ userId: 'nope' }, orders.key)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+  });
+
+  it('is listed in the OpenAPI document', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    expect(res.body.paths['/v1/users/{userId}/details']).toBeDefined();
+  });
+});
+
+/** A real user access token from the identity service, when it is installed. */
+async function userAccessToken(t: TestApp, userId: string, teamId: string): Promise<string | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SessionsService } = require('@avn/identity') as typeof import('@avn/identity');
+  const tokens = await t.api.app.get(SessionsService, { strict: false }).issueTokens(userId, teamId);
+  return tokens.accessToken;
+}

@@ -1,0 +1,51 @@
+import { CacheStore, MemoryCacheStore, RedisCacheStore } from '@avn/cache';
+import { randomCachePrefix, REDIS_URL } from '../support/test-env';
+
+/** The versioned-entry primitive behind GetUserDetails, identical on Redis (Lua) and in process. */
+describe.each([
+  ['redis', () => new RedisCacheStore({ url: REDIS_URL, keyPrefix: randomCachePrefix() })],
+  ['memory', () => new MemoryCacheStore()],
+])('versioned entries (%s)', (_kind, open: () => CacheStore) => {
+  let store: CacheStore;
+  beforeAll(async () => {
+    store = open();
+    if (store instanceof RedisCacheStore) await store.waitUntilReady(5000);
+  });
+  afterAll(async () => {
+    await store.del('e1', 'e2', 'e3', 'e4', 'ver:a', 'ver:b', 'ver:c', 'ver:d', 'ver:e', 'ver:f');
+    await store.close();
+  });
+
+  it('misses with the current versions, hits while they hold, misses again after a bump', async () => {
+    const first = await store.readVersioned('e1', ['ver:a', 'ver:b']);
+    expect(first.value).toBeNull();
+    expect([...first.versions!]).toEqual([
+      ['ver:a', '0'],
+      ['ver:b', '0'],
+    ]);
+    await store.writeVersioned('e1', [['ver:a', '0'], ['ver:b', '0'], ['ver:c', '0']], '{"x":1}', 60);
+    expect(await store.readVersioned('e1', ['ver:a', 'ver:b'])).toEqual({ value: '{"x":1}', versions: null });
+
+    await store.incr('ver:c'); // a dependency known only to the entry
+    const stale = await store.readVersioned('e1', ['ver:a', 'ver:b']);
+    expect(stale.value).toBeNull();
+    expect(Object.fromEntries(stale.versions!)).toEqual({ 'ver:a': '0', 'ver:b': '0', 'ver:c': '1' });
+  });
+
+  it('never serves an entry with an unknown version, nor one written with versions read before a bump', async () => {
+    await store.writeVersioned('e2', [['ver:d', '?']], 'v', 60);
+    expect((await store.readVersioned('e2', ['ver:d'])).value).toBeNull();
+
+    const before = (await store.readVersioned('e3', ['ver:e'])).versions!;
+    await store.incr('ver:e'); // a write commits while the reader builds
+    await store.writeVersioned('e3', [['ver:e', before.get('ver:e')!]], 'stale', 60);
+    expect((await store.readVersioned('e3', ['ver:e'])).value).toBeNull();
+  });
+
+  it('keeps values with newlines and spaces intact and applies the TTL', async () => {
+    const value = '{"a" : "x y\\nz"}\n second line';
+    await store.writeVersioned('e4', [['ver:f', '0']], value, 60);
+    expect((await store.readVersioned('e4', [])).value).toBe(value);
+    expect(await store.ttl('e4')).toBeGreaterThan(50);
+  });
+});
