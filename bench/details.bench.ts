@@ -287,20 +287,11 @@ async function main(): Promise<void> {
     console.log(`${'gRPC GetUserDetails warm'.padEnd(28)} ${grpcFigures.rps.toFixed(0).padStart(7)} req/s   (${CONNECTIONS} in flight)  errors ${grpcFigures.errors}`);
     void grpcFigures;
 
-    // Projection: the same warm run on a second server whose product-key lookups are cached too.
-    api.child.kill('SIGTERM');
-    await new Promise((r) => api.child.once('exit', r));
-    const projected = await startChild({ ...apiEnv, BENCH_KEY_CACHE: '1' });
-    children.push(projected.child);
-    await load(projected.port, key, () => `/v1/users/${warmUsers[w++ % warmUsers.length]}/details`, 'warm, pre-run (projection)');
-    const warmKeyCached = await load(projected.port, key, () => `/v1/users/${warmUsers[w++ % warmUsers.length]}/details`, 'warm + key cache (projection)');
-
     const ratio = warm.rps / bareFigures.rps;
     console.log('');
     console.log(`ratio warm/bare = ${ratio.toFixed(2)} (target >= 0.6)`);
     console.log(`p99 warm = ${warm.p99} ms at ${CONNECTIONS} connections (target <= 10 ms); p99 cold = ${cold.p99} ms (target <= 25 ms)`);
     console.log(`Nest pipeline alone (/health/live) / bare = ${(nestFloor.rps / bareFigures.rps).toFixed(2)}: the framework share of the gap`);
-    console.log(`projection with the product-key lookup cached as well: ratio ${(warmKeyCached.rps / bareFigures.rps).toFixed(2)}, p99 ${warmKeyCached.p99} ms`);
     console.log(`server RSS peak under load = ${peakRss.toFixed(0)} MB`);
     console.log(`cold requests = ${c} over ${coldUsers.length} distinct cold users`);
   } finally {

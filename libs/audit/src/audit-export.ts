@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type { AuditEventView } from './audit-query.service';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -19,31 +18,7 @@ export function csvField(value: string | null | undefined): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function csvRow(e: AuditEventView): string {
-  const values = [
-    e.id, e.ts, e.teamId, e.seq, e.actorId, e.actorType, e.action, e.target?.type ?? null, e.target?.id ?? null,
-    JSON.stringify(e.data), e.requestId, e.ip, e.hash, e.prevHash,
-  ];
-  return `${values.map(csvField).join(',')}\r\n`;
-}
-
-/**
- * Serialises an event iterator as a byte stream; pulls one row at a time as the consumer reads
- * (Readable.from honours backpressure), so an HTTP export of a million rows holds one batch at most.
- */
-export function exportStream(events: AsyncIterable<AuditEventView>, format: ExportFormat): Readable {
-  async function* lines(): AsyncGenerator<string> {
-    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
-    let buf = '';
-    for await (const e of events) {
-      buf += format === 'csv' ? csvRow(e) : `${JSON.stringify(e)}\n`;
-      // Coalesce small rows into ~64 KiB writes: far fewer chunks through the socket.
-      if (buf.length >= 65536) {
-        yield buf;
-        buf = '';
-      }
-    }
-    if (buf) yield buf;
-  }
-  return Readable.from(lines(), { objectMode: false });
+/** A byte stream over text chunks; Readable.from pulls the next batch only as the consumer reads (backpressure). */
+export function exportStream(chunks: AsyncIterable<string>): Readable {
+  return Readable.from(chunks, { objectMode: false });
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, Errors, Page, toPage } from '@avn/common';
 import { DatabaseService } from '@avn/database';
+import { csvField } from './audit-export';
 import type { AuditActorType } from './audit.service';
 
 export interface AuditEventFilter {
@@ -89,6 +90,8 @@ function parseCursor(cursor: string | undefined): Cursor | undefined {
 
 /** Exact (microsecond) sort key for cursors: a JS Date would truncate to ms and skip rows. */
 const TS_KEY = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts_key`;
+/** ISO-8601 with milliseconds, like Date.toISOString() in the JSON API. */
+const TS_MS = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const EVENT_COLUMNS = `${TS_KEY}, id, ts, team_id, seq, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, hash, prev_hash`;
 
 export function toEventView(r: EventRow): AuditEventView {
@@ -143,18 +146,49 @@ export class AuditQueryService {
     return toPage(rows, limit, toEventView, (r) => ({ ts: r.ts_key, id: r.id }));
   }
 
-  async *streamEvents(filter: AuditEventFilter, batchSize = 5000): AsyncGenerator<AuditEventView> {
+  /**
+   * Export rows as ready-made text: NDJSON lines are built by PostgreSQL (json_build_object over
+   * the jsonb column), CSV fields are fetched as text; no per-row JSON parse/stringify in Node.
+   */
+  async *streamExportLines(filter: AuditEventFilter, format: 'ndjson' | 'csv', batchSize = 5000): AsyncGenerator<string> {
     let cursor: Cursor | undefined;
+    const select =
+      format === 'ndjson'
+        ? `json_build_object('id', id, 'ts', ${TS_MS}, 'teamId', team_id, 'seq', seq::text, 'actorId', actor_id,
+             'actorType', actor_type, 'action', action,
+             'target', CASE WHEN target_type IS NULL AND target_id IS NULL THEN NULL ELSE json_build_object('type', target_type, 'id', target_id) END,
+             'data', data, 'requestId', request_id, 'ip', ip, 'hash', encode(hash, 'hex'), 'prevHash', encode(prev_hash, 'hex'))::text AS line`
+        : // c_ aliases: an output column named like a table column would hijack ORDER BY ts, id.
+          `id::text AS c_id, ${TS_MS} AS c_ts, team_id::text AS c_team, seq::text AS c_seq, actor_id::text AS c_actor, actor_type AS c_actor_type,
+           action AS c_action, target_type AS c_target_type, target_id AS c_target_id, data::text AS c_data, request_id AS c_request,
+           ip AS c_ip, encode(hash, 'hex') AS c_hash, encode(prev_hash, 'hex') AS c_prev`;
+    const csvKeys = ['c_id', 'c_ts', 'c_team', 'c_seq', 'c_actor', 'c_actor_type', 'c_action', 'c_target_type', 'c_target_id', 'c_data', 'c_request', 'c_ip', 'c_hash', 'c_prev'];
     for (;;) {
-      const rows = await this.eventBatch(filter, cursor, batchSize);
-      for (const r of rows) yield toEventView(r);
+      const w = this.eventWhere(filter, cursor);
+      const rows = await this.db.query<Record<string, string | null> & { ts_key: string; cursor_id: string }>(
+        `SELECT ${TS_KEY}, id::text AS cursor_id, ${select} FROM aventian_audit.audit_events ${w.sql}
+          ORDER BY audit_events.ts DESC, audit_events.id DESC LIMIT ${batchSize}`,
+        w.params,
+      );
+      let out = '';
+      for (const r of rows) {
+        out +=
+          format === 'ndjson'
+            ? `${r.line}\n`
+            : `${csvKeys.map((k) => csvField(r[k])).join(',')}\r\n`;
+        if (out.length >= 65536) {
+          yield out;
+          out = '';
+        }
+      }
+      if (out) yield out;
       if (rows.length < batchSize) return;
       const last = rows[rows.length - 1];
-      cursor = { ts: last.ts_key, id: last.id };
+      cursor = { ts: last.ts_key, id: last.cursor_id };
     }
   }
 
-  private eventBatch(filter: AuditEventFilter, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
+  private eventWhere(filter: AuditEventFilter, cursor: Cursor | undefined): Where {
     const w = new Where();
     w.add((p) => `team_id = ${p}::uuid`, filter.teamId);
     w.add((p) => `action = ${p}`, filter.action);
@@ -162,8 +196,13 @@ export class AuditQueryService {
     w.add((p) => `ts >= ${p}`, filter.from);
     w.add((p) => `ts < ${p}`, filter.to);
     w.before(cursor);
+    return w;
+  }
+
+  private eventBatch(filter: AuditEventFilter, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
+    const w = this.eventWhere(filter, cursor);
     return this.db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM aventian_audit.audit_events ${w.sql} ORDER BY ts DESC, id DESC LIMIT ${limit}`,
+      `SELECT ${EVENT_COLUMNS} FROM aventian_audit.audit_events ${w.sql} ORDER BY audit_events.ts DESC, audit_events.id DESC LIMIT ${limit}`,
       w.params,
     );
   }
@@ -180,7 +219,7 @@ export class AuditQueryService {
     w.before(c);
     const rows = await this.db.query<ActivityRow>(
       `SELECT ${TS_KEY}, id, user_email, team_id, product_id, action, ts, ip FROM aventian_audit.activity_log ${w.sql}
-        ORDER BY ts DESC, id DESC LIMIT ${limit + 1}`,
+        ORDER BY activity_log.ts DESC, activity_log.id DESC LIMIT ${limit + 1}`,
       w.params,
     );
     return toPage(

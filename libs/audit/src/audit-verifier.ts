@@ -85,13 +85,19 @@ export class AuditVerifier {
         if (!prev) {
           if (seq !== 1n) {
             // The head was archived: a pointer must hand over to this event.
-            const archive = await this.db.queryOne<{ last_hash: Buffer }>(
-              `SELECT last_hash FROM aventian_audit.audit_archives
-                WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND to_seq = $2`,
+            const archive = await this.db.queryOne<{ last_hash: Buffer; object_key: string; pointer_data: Record<string, unknown> | null }>(
+              `SELECT a.last_hash, a.object_key, p.data AS pointer_data FROM aventian_audit.audit_archives a
+                 LEFT JOIN aventian_audit.audit_events p ON p.id = a.pointer_event_id
+                WHERE coalesce(a.team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND a.to_seq = $2`,
               [chain, String(seq - 1n)],
             );
             if (!archive) return broken('missing_archive_pointer');
             if (!e.prev_hash || !archive.last_hash.equals(e.prev_hash)) return broken('prev_hash_mismatch');
+            // The pointer row must say what the hashed `audit.archived` event says (while that event is live).
+            const p = archive.pointer_data;
+            if (p && (p.lastHash !== archive.last_hash.toString('hex') || p.objectKey !== archive.object_key || p.toSeq !== String(seq - 1n))) {
+              return broken('missing_archive_pointer');
+            }
           } else if (e.prev_hash !== null) {
             return broken('prev_hash_mismatch');
           }

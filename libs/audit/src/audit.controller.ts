@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated } from '@avn/common';
 import type { AuthPrincipal } from '@avn/common';
 import { AuditAccess } from './audit-access';
-import { exportStream } from './audit-export';
+import { CSV_COLUMNS, exportStream } from './audit-export';
 import { AuditQueryService } from './audit-query.service';
 import { AuditSigner } from './audit-signer';
 import { AuditVerifier } from './audit-verifier';
@@ -42,9 +42,14 @@ export class AuditController {
   @Header('Cache-Control', 'no-store')
   exportEvents(@Query() q: AuditExportQueryDto): StreamableFile {
     const format = q.format ?? 'ndjson';
-    const events = this.query.streamEvents({ teamId: q.teamId, action: q.action, actorId: q.actorId, from: q.from, to: q.to });
+    const lines = this.query.streamExportLines({ teamId: q.teamId, action: q.action, actorId: q.actorId, from: q.from, to: q.to }, format);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
-    return new StreamableFile(exportStream(events, format), {
+    const header = format === 'csv' ? `${CSV_COLUMNS.join(',')}\r\n` : '';
+    async function* withHeader(): AsyncGenerator<string> {
+      if (header) yield header;
+      yield* lines;
+    }
+    return new StreamableFile(exportStream(withHeader()), {
       type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-events-${stamp}.${format}"`,
     });

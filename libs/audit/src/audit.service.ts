@@ -75,8 +75,8 @@ const lowerOrNull = (v: string | null | undefined): string | null => (v ? v.toLo
  * only then read the head. Under READ COMMITTED (the default of DatabaseService.transaction) each
  * statement takes a fresh snapshot, so the head read after the lock sees the previous holder's
  * committed event; the lock is held until the caller's COMMIT/ROLLBACK, so no two transactions can
- * build on the same head. The unique (chain, seq) index is the backstop: a REPEATABLE READ caller
- * whose snapshot predates the lock gets a unique violation instead of a forked chain.
+ * build on the same head. A REPEATABLE READ/SERIALIZABLE caller is refused (its snapshot may predate
+ * the lock); the unique (chain, seq) index remains the backstop against a forked chain.
  */
 @Injectable()
 export class AuditService {
@@ -98,7 +98,12 @@ export class AuditService {
 
     return this.db.transaction(
       async () => {
-        await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('audit-chain'), hashtext($1))`, [teamId ?? 'platform']);
+        const [lock] = await this.db.query<{ iso: string }>(
+          `SELECT pg_advisory_xact_lock(hashtext('audit-chain'), hashtext($1)), current_setting('transaction_isolation') AS iso`,
+          [teamId ?? 'platform'],
+        );
+        // A snapshot older than the lock could miss the previous writer's event: fail loudly, not with a 409.
+        if (lock?.iso !== 'read committed') throw new Error(`AuditService.record needs a READ COMMITTED transaction (got ${lock?.iso})`);
         // Backward scan of uq_audit_chain_seq: O(log n) whatever the chain length.
         const head = await this.db.queryOne<{ seq: string; hash: Buffer }>(
           `SELECT seq, hash FROM aventian_audit.audit_events

@@ -4,48 +4,35 @@ import { DATABASE_HANDLE, DatabaseService } from '@avn/database';
 import type { DatabaseHandle } from '@avn/database';
 import { ArchiveResult, AuditArchiver } from './audit-archiver';
 
-/** One short-term-state table: rows matching any criterion whose column exists, older than the cutoff, go. */
+/** One short-term-state table: rows matching any criterion whose columns exist, older than the cutoff, go. */
 export interface RetentionRule {
   /** schema.table */
   table: string;
-  /** Each criterion names the column it needs; `$1` is the cutoff timestamp. */
-  criteria: { column: string; sql: string }[];
+  /** Each criterion names the columns it needs; `$1` is the cutoff timestamp. */
+  criteria: { columns: string[]; sql: string }[];
 }
+
+const c = (sql: string, ...columns: string[]) => ({ columns, sql });
 
 /**
  * Short-term state written by other modules. Table-driven so a table that does not exist (yet) in
- * this build, or lacks a column, is skipped rather than failing the run.
+ * this build, or lacks a column, is skipped rather than failing the run. Both the names of the
+ * brief (aventian.invitations, aventian.mail_outbox) and the tbl_ names in use are listed.
  */
 export const DEFAULT_RETENTION_RULES: RetentionRule[] = [
-  {
-    table: 'aventian.sessions',
-    criteria: [
-      { column: 'revoked_at', sql: 'revoked_at < $1' },
-      { column: 'expires_at', sql: 'expires_at < $1' },
-    ],
-  },
-  {
-    table: 'aventian.refresh_tokens',
-    criteria: [
-      { column: 'revoked_at', sql: 'revoked_at < $1' },
-      { column: 'expires_at', sql: 'expires_at < $1' },
-    ],
-  },
-  {
-    table: 'aventian.invitations',
-    criteria: [
-      { column: 'accepted_at', sql: 'accepted_at < $1' },
-      { column: 'revoked_at', sql: 'revoked_at < $1' },
-      { column: 'expires_at', sql: 'expires_at < $1' },
-    ],
-  },
-  {
-    table: 'aventian.mail_outbox',
-    criteria: [
-      { column: 'sent_at', sql: 'sent_at < $1' },
-      { column: 'delivered_at', sql: 'delivered_at < $1' },
-    ],
-  },
+  // Sessions end by revocation or expiry; their refresh tokens go with them (ON DELETE CASCADE).
+  { table: 'aventian.sessions', criteria: [c('revoked_at < $1', 'revoked_at'), c('expires_at < $1', 'expires_at')] },
+  // Only expired refresh tokens: a rotated one of a live session is still needed for reuse detection.
+  { table: 'aventian.refresh_tokens', criteria: [c('expires_at < $1', 'expires_at')] },
+  ...['aventian.tbl_invitations', 'aventian.invitations'].map((table) => ({
+    table,
+    criteria: [c('accepted_at < $1', 'accepted_at'), c('revoked_at < $1', 'revoked_at'), c('expires_at < $1', 'expires_at')],
+  })),
+  ...['aventian.tbl_mail_outbox', 'aventian.mail_outbox'].map((table) => ({
+    table,
+    // Delivered mail, and mail that finally failed (it still holds an address and a body).
+    criteria: [c('sent_at < $1', 'sent_at'), c(`status = 'failed' AND updated_at < $1`, 'status', 'updated_at')],
+  })),
 ];
 
 export interface RetentionReport {
@@ -118,7 +105,7 @@ export class RetentionService {
     );
     if (columns.length === 0) return { table: rule.table, days, deleted: 0, skipped: 'no such table' };
     const have = new Set(columns.map((c) => c.column_name));
-    const criteria = rule.criteria.filter((c) => have.has(c.column));
+    const criteria = rule.criteria.filter((x) => x.columns.every((col) => have.has(col)));
     if (criteria.length === 0 || !have.has('id')) return { table: rule.table, days, deleted: 0, skipped: 'no known columns' };
     const cutoff = new Date(Date.now() - days * 86_400_000);
     const qualified = `"${schema}"."${name}"`;
@@ -127,7 +114,7 @@ export class RetentionService {
       // Platform scope: these tables may have RLS; retention is a trusted job across tenants.
       const n = await this.db.asPlatform(async () => {
         const r = await this.db.execute(
-          `DELETE FROM ${qualified} WHERE id IN (SELECT id FROM ${qualified} WHERE ${criteria.map((c) => `(${c.sql})`).join(' OR ')} LIMIT ${BATCH})`,
+          `DELETE FROM ${qualified} WHERE id IN (SELECT id FROM ${qualified} WHERE ${criteria.map((x) => `(${x.sql})`).join(' OR ')} LIMIT ${BATCH})`,
           [cutoff],
         );
         return r.rowCount;

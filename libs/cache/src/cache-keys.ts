@@ -15,6 +15,8 @@ export const CacheKeys = {
   productVersion: (productId: string) => `ver:product:${productId}`,
   /** Global epoch: bumped after a cache outage so nothing cached before it is trusted. */
   epoch: () => 'ver:epoch',
+  /** Bumped by every product-key revoke: in-process key verifications made before it are re-checked. */
+  apiKeysVersion: () => 'ver:apikeys',
   /** GetUserDetails answer of one user as seen by one product (versioned entry, see CacheStore.readVersioned). */
   userDetails: (userId: string, productId: string) => `user:roles:${userId}:${productId}`,
   /** Last PostgreSQL cache epoch (aventian.cache_epoch) already applied to `epoch` (outage recovery). */

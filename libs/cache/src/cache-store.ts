@@ -13,9 +13,9 @@ export class CacheUnavailableError extends Error {
 export interface VersionedRead {
   /** The entry's value when every version counter it recorded still holds the recorded version. */
   value: string | null;
-  /** On a miss: the CURRENT versions ('0' when absent) of the given counters and of every counter the
-   *  stale entry had recorded, read atomically with the miss, i.e. before the caller rebuilds. */
-  versions: Map<string, string> | null;
+  /** The CURRENT versions ('0' when absent) of the given counters, read atomically with the entry; on a
+   *  miss also of every counter the stale entry had recorded, i.e. read before the caller rebuilds. */
+  versions: Map<string, string>;
 }
 
 /**

@@ -75,7 +75,7 @@ export class MemoryCacheStore extends CacheStore {
     const parsed = entry === null ? null : parseVersioned(entry);
     if (parsed && parsed.versions.length > 0 && parsed.versions.every(([k, v]) => (this.read(k) ?? '0') === v)) {
       this.recordRead('hit');
-      return { value: parsed.value, versions: null };
+      return { value: parsed.value, versions: new Map(counters.map((k) => [k, this.read(k) ?? '0'])) };
     }
     this.recordRead('miss');
     const versions = new Map<string, string>();

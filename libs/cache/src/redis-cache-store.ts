@@ -40,7 +40,21 @@ if n > 0 then
   for i = 1, n do
     if (cur[i] or '0') ~= recorded[i] then fresh = false break end
   end
-  if fresh then return {1, body} end
+  if fresh then
+    -- Fresh: the recorded versions are the current ones; only counters the entry lacks are read.
+    local out, rec, missing = {1, body}, {}, {}
+    for i = 1, n do rec[names[i]] = recorded[i] end
+    for i = 2, #ARGV do
+      if rec[ARGV[i]] then out[#out + 1] = ARGV[i] out[#out + 1] = rec[ARGV[i]] else missing[#missing + 1] = ARGV[i] end
+    end
+    if #missing > 0 then
+      local full = {}
+      for i = 1, #missing do full[i] = prefix .. missing[i] end
+      local cur = redis.call('MGET', unpack(full))
+      for i = 1, #missing do out[#out + 1] = missing[i] out[#out + 1] = cur[i] or '0' end
+    end
+    return out
+  end
 end
 local seen, all = {}, {}
 for i = 2, #ARGV do if not seen[ARGV[i]] then seen[ARGV[i]] = true all[#all + 1] = ARGV[i] end end
@@ -161,14 +175,11 @@ export class RedisCacheStore extends CacheStore {
 
   async readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
     const reply = await this.guard(() => this.client.avnReadVersioned(key, this.options.keyPrefix, ...counters), true);
-    if (reply[0] === 1) {
-      this.recordRead('hit');
-      return { value: reply[1] as string, versions: null };
-    }
-    this.recordRead('miss');
+    const hit = reply[0] === 1;
+    this.recordRead(hit ? 'hit' : 'miss');
     const versions = new Map<string, string>();
-    for (let i = 1; i + 1 < reply.length; i += 2) versions.set(reply[i] as string, reply[i + 1] as string);
-    return { value: null, versions };
+    for (let i = hit ? 2 : 1; i + 1 < reply.length; i += 2) versions.set(reply[i] as string, reply[i + 1] as string);
+    return { value: hit ? (reply[1] as string) : null, versions };
   }
 
   async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '@avn/config';
 
@@ -28,6 +29,9 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 export function buildLoggerOptions(config: AppConfig): Params {
   return {
+    // The GetUserDetails hot path is not access-logged (one line per product request would dominate
+    // its cost); it is counted and timed in /metrics.
+    exclude: [{ method: RequestMethod.GET, path: 'v1/users/:userId/details' }],
     pinoHttp: {
       level: config.LOG_LEVEL,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },

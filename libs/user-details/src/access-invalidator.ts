@@ -57,6 +57,11 @@ export class AccessInvalidator implements OnApplicationBootstrap, OnApplicationS
     return this.bump(CacheKeys.productVersion(productId));
   }
 
+  /** A product key was revoked: hot-path key verifications remembered in process must be re-checked. */
+  productKeysChanged(): Promise<void> {
+    return this.bump(CacheKeys.apiKeysVersion());
+  }
+
   /**
    * Applies a PostgreSQL epoch that advanced (missed bumps) to the cache. Throws when the cache (or
    * the database) cannot be reached; resolves once every missed bump up to now is reflected.

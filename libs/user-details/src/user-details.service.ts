@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { CacheKeys, CacheStore } from '@avn/cache';
-import { Errors } from '@avn/common';
+import { DomainError, Errors } from '@avn/common';
 import { MetricsService } from '@avn/observability';
 import { AccessInvalidator } from './access-invalidator';
+import { KEY_STAMP_COUNTERS, ProductKeyGate } from './product-key-gate';
 import { UserDetailsRepository } from './user-details.repository';
 
 /** Safety net only: entries are invalidated by version, never by expiry (and never slid). */
@@ -61,6 +62,7 @@ export class UserDetailsService {
     private readonly cache: CacheStore,
     private readonly repository: UserDetailsRepository,
     private readonly invalidator: AccessInvalidator,
+    private readonly gate: ProductKeyGate,
     metrics: MetricsService,
   ) {
     this.degraded = metrics.counter(
@@ -71,33 +73,63 @@ export class UserDetailsService {
     this.outages = metrics.counter('avn_user_details_cache_outages_total', 'Cache outages seen by GetUserDetails');
   }
 
-  /** The answer as JSON text (REST sends it as is). Throws 404 for an unknown user. */
-  async getJson(product: CallingProduct, userId: string, teamId?: string): Promise<string> {
-    const json = await this.fullAnswer(product, userId);
+  /**
+   * The answer for the bearer of product key `key`, as JSON text (REST sends it as is): 401 for an
+   * unknown or revoked key, 404 for an unknown user. On a cache hit this is one cache round trip:
+   * the key's remembered verification is checked against the revocation counters read with the answer.
+   */
+  async getJsonForKey(key: string, userId: string, teamId?: string): Promise<string> {
+    const json = await this.answerForKey(key, userId);
     return teamId === undefined ? json : JSON.stringify(filterTeam(JSON.parse(json) as UserDetails, teamId));
   }
 
+  async getForKey(key: string, userId: string, teamId?: string): Promise<UserDetails> {
+    const answer = JSON.parse(await this.answerForKey(key, userId)) as UserDetails;
+    return teamId === undefined ? answer : filterTeam(answer, teamId);
+  }
+
+  /** For an already authenticated product (e.g. a caller that verified the key itself). */
   async get(product: CallingProduct, userId: string, teamId?: string): Promise<UserDetails> {
     const answer = JSON.parse(await this.fullAnswer(product, userId)) as UserDetails;
     return teamId === undefined ? answer : filterTeam(answer, teamId);
   }
 
-  private async fullAnswer(product: CallingProduct, userId: string): Promise<string> {
+  private async answerForKey(key: string, userId: string): Promise<string> {
+    const pass = await this.gate.pass(key, !this.inOutage);
+    if (!pass) throw Errors.unauthenticated('Unknown or revoked product key');
+    // Checked before anything about the user is revealed (hit) or loaded (miss).
+    return this.fullAnswer(pass.principal, userId, async (versions) => {
+      if (this.gate.isCurrent(pass, versions)) return;
+      if (!(await this.gate.verify(key, versions !== null))) throw Errors.unauthenticated('Unknown or revoked product key');
+    });
+  }
+
+  private async fullAnswer(
+    product: CallingProduct,
+    userId: string,
+    checkCaller: (versions: ReadonlyMap<string, string> | null) => Promise<void> = async () => undefined,
+  ): Promise<string> {
     const key = CacheKeys.userDetails(userId, product.productId);
-    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(product.productId), CacheKeys.epoch()];
+    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(product.productId), ...KEY_STAMP_COUNTERS];
 
     let versions: Map<string, string> | null = null;
     if (await this.cacheUsable()) {
       try {
         const read = await this.withTimeout(this.cache.readVersioned(key, base));
-        if (read.value !== null) return read.value;
         versions = read.versions;
+        if (read.value !== null) {
+          await checkCaller(versions);
+          return read.value;
+        }
       } catch (error) {
+        if (error instanceof DomainError) throw error;
+        versions = null;
         this.cacheFailed(error);
       }
     } else {
       this.degraded.inc({ reason: 'cache_unavailable' });
     }
+    await checkCaller(versions);
 
     const row = await this.repository.load(userId, product.productId);
     if (!row) throw Errors.notFound('User');

@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DomainError, mapError, ProductKeyVerifier, ProductPrincipal } from '@avn/common';
-import { UUID_RE } from './user-details.controller';
+import { DomainError, mapError } from '@avn/common';
+import { UUID_RE } from './user-details.http';
 import { UserDetailsService } from './user-details.service';
 
 /** Finds `proto/aventian/v1/user_directory.proto` whether we run from source, dist or a test. */
@@ -47,13 +46,9 @@ export class UserDirectoryGrpcServer {
   private readonly logger = new Logger(UserDirectoryGrpcServer.name);
   private server?: grpc.Server;
   private boundPort?: number;
-  private verifier?: ProductKeyVerifier | null;
   private starting?: Promise<number>;
 
-  constructor(
-    private readonly details: UserDetailsService,
-    private readonly moduleRef: ModuleRef,
-  ) {}
+  constructor(private readonly details: UserDetailsService) {}
 
   /** The bound port once started. */
   get port(): number | undefined {
@@ -113,33 +108,15 @@ export class UserDirectoryGrpcServer {
   }
 
   private async getUserDetails(call: grpc.ServerUnaryCall<GetUserDetailsRequest, unknown>) {
-    const product = await this.authenticate(call.metadata);
+    const header = call.metadata.get('authorization')[0];
+    const key = typeof header === 'string' ? /^Bearer\s+(avn_pk_\S+)\s*$/i.exec(header)?.[1] : undefined;
+    if (!key) throw new DomainError(401, 'UNAUTHENTICATED', 'A product key is required (authorization: Bearer avn_pk_...)');
     const userId = call.request.userId ?? '';
     const teamId = call.request.teamId || undefined;
     if (!UUID_RE.test(userId)) throw new DomainError(400, 'VALIDATION_FAILED', 'user_id must be a UUID');
     if (teamId !== undefined && !UUID_RE.test(teamId)) throw new DomainError(400, 'VALIDATION_FAILED', 'team_id must be a UUID');
-    return this.details.get(product, userId.toLowerCase(), teamId?.toLowerCase());
-  }
-
-  private async authenticate(metadata: grpc.Metadata): Promise<ProductPrincipal> {
-    const header = metadata.get('authorization')[0];
-    const match = typeof header === 'string' ? /^Bearer\s+(avn_pk_\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new DomainError(401, 'UNAUTHENTICATED', 'A product key is required (authorization: Bearer avn_pk_...)');
-    const verifier = this.productKeyVerifier();
-    const principal = verifier ? await verifier.verify(match[1]) : null;
-    if (!principal) throw new DomainError(401, 'UNAUTHENTICATED', 'Unknown or revoked product key');
-    return principal;
-  }
-
-  private productKeyVerifier(): ProductKeyVerifier | null {
-    if (!this.verifier) {
-      try {
-        this.verifier = this.moduleRef.get(ProductKeyVerifier, { strict: false });
-      } catch {
-        return null; // products capability not installed (yet): every key is unknown
-      }
-    }
-    return this.verifier ?? null;
+    // Same key check as REST (remembered verification, re-checked against revocations with the answer).
+    return this.details.getForKey(key, userId.toLowerCase(), teamId?.toLowerCase());
   }
 
   /** Same mapping as the REST exception filter (DomainError, database errors...), as gRPC status codes. */

@@ -170,6 +170,7 @@ export class ProductsService {
           data: { productCode: product.code, prefix: result.row.prefix },
         });
         await this.invalidator.productChanged(product.id);
+        await this.invalidator.productKeysChanged();
       }
     });
   }

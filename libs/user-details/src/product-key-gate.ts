@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { CacheKeys, CacheStore } from '@avn/cache';
+import { ProductKeyVerifier, ProductPrincipal } from '@avn/common';
+
+/** Counters whose values stamp an in-process key verification (see ProductKeyGate). */
+export const KEY_STAMP_COUNTERS = [CacheKeys.apiKeysVersion(), CacheKeys.epoch()] as const;
+
+export const keyStampOf = (versions: ReadonlyMap<string, string>): string =>
+  KEY_STAMP_COUNTERS.map((k) => versions.get(k) ?? '0').join(':');
+
+export interface GatePass {
+  principal: ProductPrincipal;
+  /** Key-revocation counters read BEFORE the verification; null = not provable fresh (cache down). */
+  stamp: string | null;
+}
+
+const MAX_REMEMBERED = 10_000;
+const STAMP_TIMEOUT_MS = 300;
+
+/**
+ * Product-key check for the GetUserDetails hot path without a SQL round trip per request, and
+ * without ever accepting a revoked key: a verification (one SQL lookup) is remembered in process
+ * together with the revocation counters read just before it. Every key revoke bumps
+ * `ver:apikeys` after COMMIT and before it returns; the hot path reads the current counters in the
+ * same cache round trip as the answer (they are dependencies of every answer entry) and re-verifies
+ * by SQL whenever they differ from the remembered stamp — or when the cache cannot vouch for them.
+ */
+@Injectable()
+export class ProductKeyGate {
+  private readonly remembered = new Map<string, GatePass>();
+
+  constructor(
+    private readonly verifier: ProductKeyVerifier,
+    private readonly cache: CacheStore,
+  ) {}
+
+  /** A remembered pass, else a fresh verification. Null: unknown or revoked key. */
+  async pass(key: string, cacheUsable = true): Promise<GatePass | null> {
+    return this.remembered.get(fingerprint(key)) ?? this.verify(key, cacheUsable);
+  }
+
+  /** True when `pass` is still valid under the counters `versions` (current, read with the answer). */
+  isCurrent(pass: GatePass, versions: ReadonlyMap<string, string> | null): boolean {
+    return pass.stamp !== null && versions !== null && keyStampOf(versions) === pass.stamp;
+  }
+
+  /**
+   * Verifies by SQL now, stamping with the counters read first (remembered only when they could be
+   * read). `cacheUsable` false (known outage): no stamp, nothing remembered, no wait on the cache.
+   */
+  async verify(key: string, cacheUsable = true): Promise<GatePass | null> {
+    const id = fingerprint(key);
+    const stamp = cacheUsable ? await this.readStamp() : null;
+    const principal = await this.verifier.verify(key);
+    if (!principal) {
+      this.remembered.delete(id);
+      return null;
+    }
+    const pass = { principal, stamp };
+    if (stamp !== null) {
+      if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
+      this.remembered.set(id, pass);
+    }
+    return pass;
+  }
+
+  /** Null when the cache does not answer promptly: the verification then is not remembered. */
+  private async readStamp(): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const values = await Promise.race([
+        this.cache.mget([...KEY_STAMP_COUNTERS]),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STAMP_TIMEOUT_MS))),
+      ]);
+      return values ? values.map((v) => v ?? '0').join(':') : null;
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Remembered by hash, so the process never holds a map of raw keys. */
+function fingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
