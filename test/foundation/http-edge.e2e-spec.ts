@@ -74,6 +74,27 @@ describe('HTTP edge and operations endpoints (real PostgreSQL + Redis)', () => {
     expect(res.body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE', requestId: expect.any(String) });
   });
 
+  it('carries the request id, client IP and principal into audit events written during the request', async () => {
+    const signup = await t.http
+      .post('/v1/auth/signup')
+      .set('x-request-id', 'req-signup-1')
+      .send({ email: 'ctx@example.com', password: 'a-very-long-passphrase-9', displayName: 'Ctx', teamName: 'Ctx team' })
+      .expect(201);
+    await t.http
+      .patch(`/v1/teams/${signup.body.team.id}`)
+      .set('authorization', `Bearer ${signup.body.accessToken}`)
+      .set('x-request-id', 'req-rename-1')
+      .send({ name: 'Renamed' })
+      .expect(200);
+    const events = await t.db.asPlatform(() =>
+      t.db.query<{ action: string; request_id: string; ip: string; actor_id: string | null }>(
+        `SELECT action, request_id, ip, actor_id FROM aventian_audit.audit_events WHERE request_id IN ('req-signup-1', 'req-rename-1') ORDER BY seq`,
+      ),
+    );
+    expect(events.find((e) => e.request_id === 'req-signup-1')).toMatchObject({ ip: '127.0.0.1' });
+    expect(events.find((e) => e.request_id === 'req-rename-1')).toMatchObject({ ip: '127.0.0.1', actor_id: signup.body.user.id });
+  });
+
   it('refuses non-JSON bodies with 415', async () => {
     const res = await t.http.post('/v1/auth/login').set('content-type', 'text/plain').send('hello');
     expect(res.status).toBe(415);

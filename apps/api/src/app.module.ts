@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditCoreModule } from '@avn/audit';
 import { CacheModule, CacheStore } from '@avn/cache';
-import { AllExceptionsFilter, AuthGuard, RequestContextInterceptor } from '@avn/common';
+import { AllExceptionsFilter, AuthGuard } from '@avn/common';
 import { AppConfig, ConfigModule } from '@avn/config';
 import { CryptoModule } from '@avn/crypto';
 import { DatabaseHandle, DatabaseModule } from '@avn/database';
@@ -42,7 +42,6 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
       ],
     };
   }

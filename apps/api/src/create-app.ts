@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { CacheStore, openCache } from '@avn/cache';
-import { createValidationPipe } from '@avn/common';
+import { createValidationPipe, RequestContext, RequestContextData } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseHandle, openDatabase } from '@avn/database';
 import { MetricsService } from '@avn/observability';
@@ -69,10 +69,21 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     // Every body of the API is JSON (contract): anything else is 415, not a string to validate.
     fastify.removeContentTypeParser(['text/plain']);
     const securityHeaders = computeSecurityHeaders();
+    const contexts = new WeakMap<object, RequestContextData>();
     fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(securityHeaders);
       reply.header('x-request-id', request.id);
-      done();
+      // The rest of the request (guard, handler, services, audit writes) runs in this context.
+      const ua = request.headers['user-agent'];
+      const context: RequestContextData = { requestId: request.id, ip: request.ip, userAgent: Array.isArray(ua) ? ua[0] : ua };
+      contexts.set(request, context);
+      RequestContext.run(context, done);
+    });
+    // Body parsing continues from stream events (outside that context): enter it again afterwards.
+    fastify.addHook('preValidation', (request, _reply, done) => {
+      const context = contexts.get(request);
+      if (context) RequestContext.run(context, done);
+      else done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions?.url ?? 'unmatched';

@@ -7,5 +7,4 @@ export * from './auth/auth.guard';
 export * from './http/error-body';
 export * from './http/all-exceptions.filter';
 export * from './http/validation';
-export * from './http/request-context.interceptor';
 export * from './http/pagination';
