@@ -36,7 +36,18 @@ export class ListRolesQueryDto {
   includeSystem?: boolean;
 }
 
-export class CreateRoleDto {
+export class SetRolePrivilegesDto {
+  @ApiProperty({ type: [String], maxItems: 200, example: ['team.members:read'] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @MaxLength(127, { each: true })
+  @Matches(PRIVILEGE_CODE_RE, { each: true, message: 'each privilege must look like resourceType:action' })
+  privileges: string[];
+}
+
+/** A custom role: its code and name plus the privileges of SetRolePrivilegesDto. */
+export class CreateRoleDto extends SetRolePrivilegesDto {
   @ApiProperty({ pattern: ROLE_CODE_RE.source, maxLength: 63, example: 'billing.viewer' })
   @IsString()
   @MaxLength(63)
@@ -49,24 +60,6 @@ export class CreateRoleDto {
   @MinLength(1)
   @MaxLength(200)
   name: string;
-
-  @ApiProperty({ type: [String], maxItems: 200, example: ['team.members:read'] })
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsString({ each: true })
-  @MaxLength(127, { each: true })
-  @Matches(PRIVILEGE_CODE_RE, { each: true, message: 'each privilege must look like resourceType:action' })
-  privileges: string[];
-}
-
-export class SetRolePrivilegesDto {
-  @ApiProperty({ type: [String], maxItems: 200 })
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsString({ each: true })
-  @MaxLength(127, { each: true })
-  @Matches(PRIVILEGE_CODE_RE, { each: true, message: 'each privilege must look like resourceType:action' })
-  privileges: string[];
 }
 
 export class SetMemberRolesDto {
