@@ -89,12 +89,15 @@ describe('management API changes land in the audit trail', () => {
     await t.http.put(`/v1/products/${code}/role-templates/orders.viewer/privileges`).set(a).send({ privileges: [] }).expect(200);
     const key = (await t.http.post(`/v1/products/${code}/api-keys`).set(a).send({ name: 'backend' }).expect(201)).body;
     await t.http.delete(`/v1/products/${code}/api-keys/${key.id}`).set(a).expect(204);
+    const readerKey = (await t.http.post(`/v1/products/${code}/api-keys`).set(a).send({ name: 'reader' }).expect(201)).body.key as string;
 
     // --- subscriptions ---
     await t.http.post(`/v1/teams/${team.id}/subscriptions`).set(o).send({ productCode: code, plan: 'pro', seats: 5 }).expect(201);
     await t.http.patch(`/v1/teams/${team.id}/subscriptions/${code}`).set(o).send({ plan: 'enterprise' }).expect(200);
     const secretConnection = `postgres://tenant:Sup3rSecret${randomBytes(4).toString('hex')}@db.internal/tenant`;
     await t.http.put(`/v1/teams/${team.id}/subscriptions/${code}/db-connection`).set(a).send({ connectionString: secretConnection }).expect(204);
+    const read = await t.http.get(`/v1/teams/${team.id}/db-connection`).set(auth(readerKey)).expect(200);
+    expect(read.body.connectionString).toBe(secretConnection);
     await t.http.delete(`/v1/teams/${team.id}/subscriptions/${code}`).set(o).expect((r) => expect([200, 204]).toContain(r.status));
 
     // --- member removal, users, team deletion ---
@@ -102,6 +105,7 @@ describe('management API changes land in the audit trail', () => {
     await t.http.patch('/v1/me').set(o).send({ displayName: 'Owner renamed' }).expect(200);
     await t.http.patch('/v1/me').set(auth(invitee.token)).send({ password: `${PASSWORD}-new`, currentPassword: PASSWORD }).expect(200);
     await t.http.patch(`/v1/users/${invitee.userId}`).set(a).send({ status: 'disabled' }).expect(200);
+    await t.http.patch(`/v1/users/${invitee.userId}`).set(a).send({ status: 'active' }).expect(200);
     await t.http.delete(`/v1/teams/${team.id}`).set(o).expect((r) => expect([200, 204]).toContain(r.status));
 
     // --- the trail ---
@@ -110,7 +114,7 @@ describe('management API changes land in the audit trail', () => {
     for (const action of [
       'team.created', 'team.renamed', 'role.created', 'role.privileges_changed', 'invitation.created', 'invitation.revoked',
       'invitation.accepted', 'member.added', 'role.granted', 'role.revoked', 'subscription.created', 'subscription.updated', 'subscription.canceled',
-      'member.removed', 'team.deleted',
+      'member.removed', 'db_connection.read', 'team.deleted',
     ]) {
       expect({ action, present: teamActions.includes(action) }).toEqual({ action, present: true });
     }
@@ -131,7 +135,7 @@ describe('management API changes land in the audit trail', () => {
     const platformActions = mineOnly.map((e) => e.action);
     for (const action of [
       'user.signed_up', 'product.created', 'product.updated', 'product.privilege.created', 'product.role_template.created',
-      'product.role_template.updated', 'product.api_key.created', 'product.api_key.revoked', 'user.profile_updated', 'user.password_changed', 'user.disabled',
+      'product.role_template.updated', 'product.api_key.created', 'product.api_key.revoked', 'user.profile_updated', 'user.password_changed', 'user.disabled', 'user.enabled',
     ]) {
       expect({ action, present: platformActions.includes(action) }).toEqual({ action, present: true });
     }
@@ -142,6 +146,9 @@ describe('management API changes land in the audit trail', () => {
     expect(dump).not.toContain(secretConnection);
     expect(dump).not.toContain('Sup3rSecret');
     expect(dump).not.toContain(key.key);
+    expect(dump).not.toContain(readerKey);
+    // Reads of a tenant's connection are attributed to the product key that made them.
+    expect(teamTrail.find((e) => e.action === 'db_connection.read')).toMatchObject({ actorType: 'product_key' });
     expect(dump).not.toContain(invitation.token);
     expect(dump).not.toContain(PASSWORD);
     expect(dump).not.toMatch(/"(password|currentPassword|connectionString|token|key)"\s*:/);
