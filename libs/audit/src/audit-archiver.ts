@@ -7,7 +7,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { AppConfig } from '@avn/config';
 import { SecretProvider } from '@avn/crypto';
 import { DatabaseService, newId } from '@avn/database';
-import { AuditEventRow, AuditService, chainHash, hashPayload, ZERO_UUID } from './audit.service';
+import { AuditEventRow, AuditService, chainHash, hashedFields, hashPayload, ZERO_UUID } from './audit.service';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
 import { ObjectStore } from './object-store';
 
@@ -210,22 +210,7 @@ export class AuditArchiver {
 
 /** The archived form of an event: every hashed field, hashes in hex (re-verifiable offline). */
 export function serialise(e: AuditEventRow): Record<string, unknown> {
-  return {
-    id: e.id,
-    teamId: e.team_id,
-    seq: String(e.seq),
-    ts: new Date(e.ts).toISOString(),
-    actorId: e.actor_id,
-    actorType: e.actor_type,
-    action: e.action,
-    targetType: e.target_type,
-    targetId: e.target_id,
-    data: e.data,
-    requestId: e.request_id,
-    ip: e.ip,
-    prevHash: e.prev_hash ? e.prev_hash.toString('hex') : null,
-    hash: e.hash.toString('hex'),
-  };
+  return { ...hashedFields(e), prevHash: e.prev_hash ? e.prev_hash.toString('hex') : null, hash: e.hash.toString('hex') };
 }
 
 function deserialise(e: Record<string, unknown>): AuditEventRow {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, Errors, Page, toPage } from '@avn/common';
 import { DatabaseService } from '@avn/database';
 import { csvField } from './audit-export';
-import type { AuditActorType } from './audit.service';
+import type { AuditActorType, AuditEventRow } from './audit.service';
 
 export interface AuditEventFilter {
   teamId?: string;
@@ -46,22 +46,9 @@ export interface ActivityView {
   ip: string | null;
 }
 
-interface EventRow {
+/** A stored event plus its keyset-pagination key. */
+interface EventRow extends AuditEventRow {
   ts_key: string;
-  id: string;
-  ts: Date;
-  team_id: string | null;
-  seq: string;
-  actor_id: string | null;
-  actor_type: AuditActorType;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  data: Record<string, unknown>;
-  request_id: string | null;
-  ip: string | null;
-  hash: Buffer;
-  prev_hash: Buffer | null;
 }
 
 interface ActivityRow {

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { PageQueryDto } from '@avn/common';
 import { Type } from 'class-transformer';
-import { IsDate, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 
 const ACTION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,21 +38,8 @@ export class AuditEventsFilterDto extends AuditTimeRangeDto {
   actorId?: string;
 }
 
-export class AuditEventsQueryDto extends AuditEventsFilterDto {
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
+/** Filters plus the common cursor/limit of every list. */
+export class AuditEventsQueryDto extends IntersectionType(AuditEventsFilterDto, PageQueryDto) {}
 
 export class AuditExportQueryDto extends AuditEventsFilterDto {
   @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
@@ -60,7 +48,7 @@ export class AuditExportQueryDto extends AuditEventsFilterDto {
   format?: 'ndjson' | 'csv';
 }
 
-export class ActivityQueryDto extends AuditTimeRangeDto {
+export class ActivityFilterDto extends AuditTimeRangeDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Required unless the caller is a platform admin' })
   @IsOptional()
   @IsUUID()
@@ -83,21 +71,9 @@ export class ActivityQueryDto extends AuditTimeRangeDto {
   @MaxLength(128)
   @Matches(ACTION_RE)
   action?: string;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
+
+export class ActivityQueryDto extends IntersectionType(ActivityFilterDto, PageQueryDto) {}
 
 export class AuditVerifyQueryDto {
   @ApiPropertyOptional({ description: "Team chain to verify; 'platform' for the platform chain; omitted: every chain" })

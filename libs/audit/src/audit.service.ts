@@ -42,9 +42,9 @@ export interface AuditEventRow {
 /** The key of a chain in SQL (`coalesce(team_id, ZERO_UUID)`): the platform chain is team_id NULL. */
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** The fields covered by the hash, in canonical JSON. */
-export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): string {
-  return canonicalJson({
+/** The fields an event's hash covers (also the archived form, with the hashes added). */
+export function hashedFields(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): Record<string, unknown> {
+  return {
     id: e.id,
     teamId: e.team_id,
     seq: String(e.seq),
@@ -57,7 +57,12 @@ export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): strin
     data: e.data,
     requestId: e.request_id,
     ip: e.ip,
-  });
+  };
+}
+
+/** The fields covered by the hash, in canonical JSON. */
+export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): string {
+  return canonicalJson(hashedFields(e));
 }
 
 /** hash = SHA-256(prev_hash ‖ canonical JSON of the event); the first event of a chain has no prev. */
