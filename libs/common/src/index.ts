@@ -8,3 +8,4 @@ export * from './http/error-body';
 export * from './http/all-exceptions.filter';
 export * from './http/validation';
 export * from './http/pagination';
+export * from './http/validators';

@@ -1,16 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '@avn/common';
+import { IsName, PageQueryDto, trimString } from '@avn/common';
 import { PASSWORD_MAX_LENGTH } from './password/password-policy';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** BCP 47 language tag, loosely: "en", "pt-BR", "zh-Hant-TW". */
 const LOCALE_RE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
 
 export class SignupDto {
   @ApiProperty({ format: 'email', maxLength: 320, example: 'ada@example.com' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MaxLength(320)
   @IsEmail()
@@ -22,23 +21,17 @@ export class SignupDto {
   password: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Ada Lovelace' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   displayName: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Acme' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   teamName: string;
 }
 
 export class LoginDto {
   @ApiProperty({ format: 'email', maxLength: 320 })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MaxLength(320)
   // No TLD required: the embedded installation's first admin is admin@localhost.
@@ -75,10 +68,7 @@ export class SwitchTeamDto {
 export class UpdateMeDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   displayName?: string;
 
   @ApiPropertyOptional({ maxLength: 35, example: 'en-GB', description: 'BCP 47 language tag' })
@@ -117,10 +107,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   displayName?: string;
 }
 

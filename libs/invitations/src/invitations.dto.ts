@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+import { ArrayMaxSize, ArrayUnique, IsArray, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsName, trimString } from '@avn/common';
 
 export class CreateInvitationDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MaxLength(320)
   @IsEmail()
@@ -31,10 +30,7 @@ export class AcceptInvitationDto {
 
   @ApiPropertyOptional({ description: 'Only without credentials: display name of the new account', maxLength: 200 })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   displayName?: string;
 }
 

@@ -1,20 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '@avn/common';
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsName, PageQueryDto } from '@avn/common';
 
 export const ROLE_CODE_RE = /^[a-z][a-z0-9._-]{0,62}$/;
 const PRIVILEGE_CODE_RE = /^[a-z][a-z0-9._-]{0,62}:[a-z][a-z0-9._-]{0,62}$/;
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const queryBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class CreateTeamDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Acme' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   name: string;
 }
 
@@ -55,10 +51,7 @@ export class CreateRoleDto extends SetRolePrivilegesDto {
   code: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsName()
   name: string;
 }
 
