@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, Errors, Page, toPage } from '@avn/common';
-import { DatabaseService } from '@avn/database';
+import { DatabaseService, isUuid } from '@avn/database';
 import { csvField } from './audit-export';
 import type { AuditActorType, AuditEventRow } from './audit.service';
 
@@ -65,11 +65,10 @@ interface ActivityRow {
 type Cursor = { ts: string; id: string };
 
 const CURSOR_TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,6}Z$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseCursor(cursor: string | undefined): Cursor | undefined {
   const c = decodeCursor<Cursor>(cursor, ['ts', 'id']);
-  if (c && (!CURSOR_TS_RE.test(c.ts) || !UUID_RE.test(c.id))) {
+  if (c && (!CURSOR_TS_RE.test(c.ts) || !isUuid(c.id))) {
     throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not valid' }]);
   }
   return c;

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '@avn/config';
@@ -131,5 +131,3 @@ function poolStatsOf(dataSource: DataSource): PoolStats {
     .master;
   return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
 }
-
-export const embeddedDataDir = (config: AppConfig): string => join(resolve(config.DATA_DIR), 'pgdata');

@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessTokenVerifier, Errors, mapError } from '@avn/common';
 import { UserDetailsResponseDto } from './user-details.dto';
 import { UserDetailsService } from './user-details.service';
+import { isUuid } from '@avn/database';
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const USER_DETAILS_PATH = '/v1/users/:userId/details';
 
 /**
@@ -42,12 +42,12 @@ export class UserDetailsHttpRoute implements OnApplicationBootstrap {
       if (!token) throw Errors.unauthenticated();
       if (!token.startsWith('avn_pk_')) throw await this.userTokenError(token);
       const { userId } = request.params as { userId: string };
-      if (!UUID_RE.test(userId)) throw invalid('userId', 'userId must be a UUID');
+      if (!isUuid(userId)) throw invalid('userId', 'userId must be a UUID');
       let teamId: string | undefined;
       const query = request.query as Record<string, unknown>;
       for (const name in query) {
         if (name !== 'teamId') throw invalid(name, `property ${name} should not exist`);
-        if (typeof query.teamId !== 'string' || !UUID_RE.test(query.teamId)) throw invalid('teamId', 'teamId must be a UUID');
+        if (typeof query.teamId !== 'string' || !isUuid(query.teamId)) throw invalid('teamId', 'teamId must be a UUID');
         teamId = query.teamId.toLowerCase();
       }
       const json = await this.details.getJsonForKey(token, userId.toLowerCase(), teamId);

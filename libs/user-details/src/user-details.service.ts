@@ -88,12 +88,6 @@ export class UserDetailsService {
     return teamId === undefined ? answer : filterTeam(answer, teamId);
   }
 
-  /** For an already authenticated product (e.g. a caller that verified the key itself). */
-  async get(product: CallingProduct, userId: string, teamId?: string): Promise<UserDetails> {
-    const answer = JSON.parse(await this.fullAnswer(product, userId)) as UserDetails;
-    return teamId === undefined ? answer : filterTeam(answer, teamId);
-  }
-
   private async answerForKey(key: string, userId: string): Promise<string> {
     const pass = await this.gate.pass(key, !this.inOutage);
     if (!pass) throw Errors.unauthenticated('Unknown or revoked product key');
@@ -107,7 +101,7 @@ export class UserDetailsService {
   private async fullAnswer(
     product: CallingProduct,
     userId: string,
-    checkCaller: (versions: ReadonlyMap<string, string> | null) => Promise<void> = async () => undefined,
+    checkCaller: (versions: ReadonlyMap<string, string> | null) => Promise<void>,
   ): Promise<string> {
     const key = CacheKeys.userDetails(userId, product.productId);
     const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(product.productId), ...KEY_STAMP_COUNTERS];

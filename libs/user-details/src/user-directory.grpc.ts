@@ -4,8 +4,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DomainError, mapError } from '@avn/common';
-import { UUID_RE } from './user-details.http';
 import { UserDetailsService } from './user-details.service';
+import { isUuid } from '@avn/database';
 
 /** Finds `proto/aventian/v1/user_directory.proto` whether we run from source, dist or a test. */
 export function userDirectoryProtoPath(start = __dirname): string {
@@ -113,8 +113,8 @@ export class UserDirectoryGrpcServer {
     if (!key) throw new DomainError(401, 'UNAUTHENTICATED', 'A product key is required (authorization: Bearer avn_pk_...)');
     const userId = call.request.userId ?? '';
     const teamId = call.request.teamId || undefined;
-    if (!UUID_RE.test(userId)) throw new DomainError(400, 'VALIDATION_FAILED', 'user_id must be a UUID');
-    if (teamId !== undefined && !UUID_RE.test(teamId)) throw new DomainError(400, 'VALIDATION_FAILED', 'team_id must be a UUID');
+    if (!isUuid(userId)) throw new DomainError(400, 'VALIDATION_FAILED', 'user_id must be a UUID');
+    if (teamId !== undefined && !isUuid(teamId)) throw new DomainError(400, 'VALIDATION_FAILED', 'team_id must be a UUID');
     // Same key check as REST (remembered verification, re-checked against revocations with the answer).
     return this.details.getForKey(key, userId.toLowerCase(), teamId?.toLowerCase());
   }

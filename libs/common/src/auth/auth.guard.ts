@@ -5,9 +5,9 @@ import { RequestContext } from '../request-context';
 import type { AuthPrincipal, UserPrincipal } from './auth-principal';
 import { AccessTokenVerifier, ProductKeyVerifier, TeamAccessChecker } from './auth-providers';
 import { AUTH_METADATA, AuthRequirement } from './authenticated.decorator';
+import { isUuid } from '@avn/database';
 
 const PRODUCT_KEY_PREFIX = 'avn_pk_';
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface GuardedRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -78,7 +78,7 @@ export class AuthGuard implements CanActivate {
     if (!requirement.privilege) throw Errors.forbidden('Platform admin only');
 
     const teamId = params[requirement.teamParam ?? 'teamId'];
-    if (!teamId || !UUID_RE.test(teamId)) throw Errors.notFound('Team');
+    if (!teamId || !isUuid(teamId)) throw Errors.notFound('Team');
     const access = await checker.teamAccess(principal.userId, teamId);
     if (!access.member) throw Errors.notFound('Team');
     if (access.privileges !== 'all' && !access.privileges.has(requirement.privilege)) throw Errors.forbidden();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Errors } from '@avn/common';
 import { PasswordHasher } from '@avn/crypto';
-import { DatabaseService, newId } from '@avn/database';
+import { newId } from '@avn/database';
 import { PasswordPolicy } from '../password/password-policy';
 import { normalizeEmail, toUserRecord, UserRecord } from './user-record';
 import { UsersRepository } from './users.repository';
@@ -19,7 +19,6 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly db: DatabaseService,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
