@@ -1,10 +1,11 @@
 /**
  * GetUserDetails benchmark: `npm run bench:details`.
  *
- * Starts the real API in a CHILD process on real PostgreSQL (a fresh database) and Redis (its own
- * key prefix), seeds 1,000 teams / 20,000 users / 5 roles each with set-based SQL, then measures
- * with autocannon (in this process, so it competes with the server for the CPU; on 2 cores that
- * caps every figure, the bare endpoint's too, which is why the ratio is the figure to watch):
+ * Builds the server (`nest build api`) and starts the BUILT API (what production runs) in a child
+ * process on real PostgreSQL (a fresh database) and Redis (its own key prefix), seeds 1,000 teams /
+ * 20,000 users / 5 roles each with set-based SQL, then measures with autocannon in another plain
+ * Node child (bench/load.js; it competes with the server for the CPU: on 2 cores that caps every
+ * figure, the bare endpoint's too, which is why the ratio is the figure to watch):
  *   - bare:  a bare Fastify JSON endpoint in a child process of the same kind (the ceiling);
  *   - warm:  GetUserDetails served from the cache (1,000 users, pre-warmed);
  *   - cold:  GetUserDetails cache misses (distinct, never-read users: every request is one SQL);
@@ -16,34 +17,14 @@ import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { generateProductKey } from '@avn/products';
 import { USER_DIRECTORY_PROTO_OPTIONS, userDirectoryProtoPath } from '@avn/user-details';
 import { createTestDatabase, randomCachePrefix, REDIS_URL } from '../test/support/test-env';
-
-// autocannon ships no type declarations: the part used here.
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}
-interface AutocannonRequest {
-  method: string;
-  path?: string;
-  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  headers: Record<string, string>;
-  requests: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -62,20 +43,9 @@ function startChild(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        ...(process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : []),
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(__dirname, 'details-server.ts'),
-      ],
+      [...(process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : []), join(__dirname, 'details-server.js')],
       {
-        env: {
-          ...pick(process.env, ['PATH', 'HOME']),
-          TS_NODE_TRANSPILE_ONLY: 'true',
-          ...env,
-        },
+        env: { ...pick(process.env, ['PATH', 'HOME']), ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
@@ -174,6 +144,7 @@ async function seed(url: string): Promise<{ productId: string; key: string; user
 }
 
 interface Figures {
+  sent: number;
   rps: number;
   p50: number;
   p99: number;
@@ -181,17 +152,21 @@ interface Figures {
   non2xx: number;
 }
 
-async function load(port: number, key: string, paths: () => string, label: string, onTick?: () => void): Promise<Figures> {
+let specs = 0;
+
+/** One autocannon run in a plain Node child (bench/load.js); `paths` are requested in turn. */
+async function load(port: number, key: string, paths: string[], label: string, onTick?: () => void): Promise<Figures> {
+  const spec = join(tmpdir(), `avn-bench-load-${process.pid}-${specs++}.json`);
+  writeFileSync(spec, JSON.stringify({ url: `http://127.0.0.1:${port}`, key, connections: CONNECTIONS, duration: DURATION, paths }));
   const ticker = onTick ? setInterval(onTick, 250) : undefined;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers: { authorization: `Bearer ${key}` },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'load.js'), spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`load generator exited with ${code}`))));
   });
   clearInterval(ticker);
-  const figures = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const figures = JSON.parse(output.trim().split('\n').pop()!) as Figures;
   console.log(
     `${label.padEnd(28)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figures.p50).padStart(3)} ms   p99 ${String(figures.p99).padStart(3)} ms   errors ${figures.errors}  non-2xx ${figures.non2xx}`,
   );
@@ -228,7 +203,16 @@ async function grpcLoop(port: number, key: string, users: string[], seconds: num
   return { rps: done / seconds, errors };
 }
 
+/** The benchmark measures the built server: compile it first (a few seconds). */
+function buildServer(): void {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build', 'api'], { cwd: join(__dirname, '..'), stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('nest build api failed');
+  console.log(`built the server (nest build api) in ${Date.now() - started} ms`);
+}
+
 async function main(): Promise<void> {
+  buildServer();
   console.log(`GetUserDetails benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, node ${process.version}, ${require('node:os').cpus().length} cores`);
   const database = await createTestDatabase('avn_bench');
   const prefix = `bench:${randomCachePrefix()}`;
@@ -267,19 +251,19 @@ async function main(): Promise<void> {
     const bare = await startChild({ BENCH_BARE: '1', BENCH_BARE_BODY: sampleBody });
     children.push(bare.child);
 
-    let w = 0;
-    let c = 0;
-    const bareFigures = await load(bare.port, key, () => `/v1/users/${warmUsers[w++ % warmUsers.length]}/details`, 'bare Fastify (ceiling)');
-    // Decomposition: the same server's cheapest route (Nest pipeline, logger, helmet; no auth, no cache).
-    const nestFloor = await load(api.port, key, () => '/health/live', 'Nest route /health/live');
+    const warmPaths = warmUsers.map((u) => `/v1/users/${u}/details`);
+    const coldPaths = coldUsers.map((u) => `/v1/users/${u}/details`);
+    const bareFigures = await load(bare.port, key, warmPaths, 'bare Fastify (ceiling)');
+    // Decomposition: the same server's cheapest Nest route (Nest pipeline, logger, helmet; no auth, no cache).
+    const nestFloor = await load(api.port, key, ['/health/live'], 'Nest route /health/live');
     let peakRss = 0;
-    const warm = await load(api.port, key, () => `/v1/users/${warmUsers[w++ % warmUsers.length]}/details`, 'GetUserDetails warm (hit)', () => {
+    const sampleRss = () => {
       peakRss = Math.max(peakRss, rssMb(api.child.pid!));
-    });
-    const cold = await load(api.port, key, () => `/v1/users/${coldUsers[c++ % coldUsers.length]}/details`, 'GetUserDetails cold (miss)', () => {
-      peakRss = Math.max(peakRss, rssMb(api.child.pid!));
-    });
-    if (c > coldUsers.length * 2) console.log('note: cold run wrapped around the cold users twice; later requests may have been hits');
+    };
+    const warm = await load(api.port, key, warmPaths, 'GetUserDetails warm (hit)', sampleRss);
+    const cold = await load(api.port, key, coldPaths, 'GetUserDetails cold (miss)', sampleRss);
+    const c = cold.sent;
+    if (c > coldUsers.length) console.log('note: the cold run wrapped around the cold users; later requests were hits');
     const metricsText = await (await fetch(`${base}/metrics`)).text();
     const metric = (re: RegExp) => metricsText.match(re)?.map((l) => l.trim()).join(', ') || 'none';
     console.log(`server metrics: ${metric(/^avn_cache_reads_total\{.*$/gm)}; degraded: ${metric(/^avn_user_details_degraded_total\{.*$/gm)}`);

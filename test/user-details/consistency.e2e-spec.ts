@@ -168,6 +168,30 @@ describe('GetUserDetails consistency', () => {
     expect(await privileges(t1, user)).toEqual(['orders:read']);
   });
 
+  it('an answer held in process never outlives the cache data it was checked against (keys flushed)', async () => {
+    const user = await memberWithWriter('flushed@example.com');
+    for (let i = 0; i < 3; i++) expect(await privileges(t2, user)).toContain('orders:write');
+    const hitsBefore = await cacheHits(t2);
+    expect(await privileges(t2, user)).toContain('orders:write');
+    expect(await cacheHits(t2)).toBeGreaterThan(hitsBefore); // instance 2 holds the answer
+
+    // The revoke bumps the role's counter from absent to 1; then the cache loses every key (an
+    // operator flush, a restart without persistence) before instance 2 reads again: the role
+    // counter is absent again, as it was when instance 2 built its copy. Only the global epoch
+    // (random, now absent) tells the copy is stale.
+    await f.revokeRole(t1, team, user, 'writer');
+    await flushPrefix(t1.config.CACHE_KEY_PREFIX);
+    expect(await privileges(t2, user)).toEqual(['orders:read']);
+    expect(await privileges(t1, user)).toEqual(['orders:read']);
+
+    // Every instance restores an epoch within its 1 s poll; answers are cached (and right) again.
+    await new Promise((r) => setTimeout(r, 1300));
+    for (let i = 0; i < 3; i++) expect(await privileges(t2, user)).toEqual(['orders:read']);
+    const hitsAfter = await cacheHits(t2);
+    expect(await privileges(t2, user)).toEqual(['orders:read']);
+    expect(await cacheHits(t2)).toBeGreaterThan(hitsAfter);
+  });
+
   it('keeps answering during a Redis pause and reflects writes made during it afterwards', async () => {
     const user = await memberWithWriter('outage@example.com');
     for (let i = 0; i < 3; i++) {
@@ -233,4 +257,18 @@ async function cacheHits(app: TestApp): Promise<number> {
   const text = (await app.http.get('/metrics')).text;
   const match = /avn_cache_reads_total\{result="hit"\} (\d+)/.exec(text);
   return match ? Number(match[1]) : 0;
+}
+
+async function flushPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -12,7 +12,7 @@ describe.each([
     if (store instanceof RedisCacheStore) await store.waitUntilReady(5000);
   });
   afterAll(async () => {
-    await store.del('e1', 'e2', 'e3', 'e4', 'ver:a', 'ver:b', 'ver:c', 'ver:d', 'ver:e', 'ver:f');
+    await store.del('e1', 'e2', 'e3', 'e4', 'e5', 'ver:a', 'ver:b', 'ver:c', 'ver:d', 'ver:e', 'ver:f', 'ver:g', 'ver:h');
     await store.close();
   });
 
@@ -27,6 +27,11 @@ describe.each([
     expect(await store.readVersioned('e1', ['ver:a', 'ver:b'])).toEqual({
       value: '{"x":1}',
       versions: new Map([['ver:a', '0'], ['ver:b', '0']]), // current versions of the asked counters, also on a hit
+      recorded: [
+        ['ver:a', '0'],
+        ['ver:b', '0'],
+        ['ver:c', '0'],
+      ], // everything the entry depends on: what an in-process copy must re-check
     });
 
     await store.incr('ver:c'); // a dependency known only to the entry
@@ -50,5 +55,32 @@ describe.each([
     await store.writeVersioned('e4', [['ver:f', '0']], value, 60);
     expect((await store.readVersioned('e4', [])).value).toBe(value);
     expect(await store.ttl('e4')).toBeGreaterThan(50);
+  });
+
+  it('reads counters in order, absent as 0, for concurrent callers sharing counters', async () => {
+    await store.incr('ver:g');
+    await store.incr('ver:g');
+    const [one, two, three] = await Promise.all([
+      store.readCounters(['ver:g', 'ver:h']),
+      store.readCounters(['ver:h', 'ver:g', 'ver:g']),
+      store.readCounters([]),
+    ]);
+    expect(one).toEqual(['2', '0']);
+    expect(two).toEqual(['0', '2', '2']);
+    expect(three).toEqual([]);
+  });
+
+  it('a batch mixing entry reads, counter reads and writes answers each caller with its own result', async () => {
+    await store.writeVersioned('e5', [['ver:h', '0']], 'five', 60);
+    const [read, counters, , again] = await Promise.all([
+      store.readVersioned('e5', ['ver:g']),
+      store.readCounters(['ver:h']),
+      store.writeVersioned('e1', [['ver:h', '?']], 'never', 60),
+      store.readVersioned('e1', []),
+    ]);
+    expect(read.value).toBe('five');
+    expect(read.versions.get('ver:g')).toBe('2');
+    expect(counters).toEqual(['0']);
+    expect(again.value).toBeNull(); // written in the same batch, before this read, with an unknown version
   });
 });

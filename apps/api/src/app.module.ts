@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditCoreModule } from '@avn/audit';
 import { CacheModule, CacheStore } from '@avn/cache';
-import { AllExceptionsFilter, AuthGuard } from '@avn/common';
+import { AllExceptionsFilter, AuthGuard, HotRoutes } from '@avn/common';
 import { AppConfig, ConfigModule } from '@avn/config';
 import { CryptoModule } from '@avn/crypto';
 import { DatabaseHandle, DatabaseModule } from '@avn/database';
@@ -11,6 +11,7 @@ import { buildLoggerOptions, MetricsService } from '@avn/observability';
 import { UserDetailsCoreModule } from '@avn/user-details';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { featureModules } from './feature-modules';
+import { HotRoutesModule } from './http/hot-routes.module';
 import { ObservabilityModule } from './observability.module';
 import { OpsModule } from './ops/ops.module';
 
@@ -19,11 +20,13 @@ export interface AppResources {
   database: DatabaseHandle;
   cache: CacheStore;
   metrics: MetricsService;
+  /** The HTTP server's fast lane; absent without an HTTP server (CLI). */
+  hotRoutes?: HotRoutes;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, database, cache, metrics }: AppResources): DynamicModule {
+  static forRoot({ config, database, cache, metrics, hotRoutes }: AppResources): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -32,6 +35,7 @@ export class AppModule {
         ObservabilityModule.forRoot(metrics),
         DatabaseModule.forRoot(database),
         CacheModule.forRoot(cache),
+        HotRoutesModule.forRoot(hotRoutes),
         CryptoModule,
         AuditCoreModule,
         UserDetailsCoreModule,

@@ -2,7 +2,6 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { CacheStore, openCache } from '@avn/cache';
 import { createValidationPipe, RequestContext, RequestContextData } from '@avn/common';
@@ -12,6 +11,8 @@ import { MetricsService } from '@avn/observability';
 import { UserDirectoryGrpcServer, addUserDetailsOpenApi, USER_DETAILS_OPENAPI_MODELS } from '@avn/user-details';
 import { AppModule } from './app.module';
 import { BootstrapAdminService, BootstrapResult } from './bootstrap/bootstrap-admin.service';
+import { installEdgeHooks, requestIdOf } from './http/edge-hooks';
+import { HotRouteLane } from './http/hot-route-lane';
 import { computeSecurityHeaders } from './security-headers';
 
 export interface ApiApp {
@@ -25,7 +26,6 @@ export interface ApiApp {
   grpc: UserDirectoryGrpcServer;
 }
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const startupLogger = new NestLogger('Startup');
 
 /**
@@ -44,20 +44,21 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     );
     metrics.setPoolStatsSource(database.poolStats);
 
+    const securityHeaders = computeSecurityHeaders();
+    // Hot routes (GetUserDetails) are served on the same port by a lean Fastify instance (see HotRouteLane).
+    const lane = new HotRouteLane({ trustProxy: config.TRUST_PROXY, securityHeaders, metrics });
     const adapter = new FastifyAdapter({
+      serverFactory: lane.serverFactory,
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
-      genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-        const incoming = req.headers['x-request-id'];
-        return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-      },
+      genReqId: requestIdOf,
       logger: false,
       return503OnClosing: true,
       // Slow-client protection: a request must arrive in full within 30 s.
       requestTimeout: 30_000,
     });
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, database, cache, metrics }),
+      AppModule.forRoot({ config, database, cache, metrics, hotRoutes: lane }),
       adapter,
       { bufferLogs: true, logger: options.logger === false ? false : undefined, abortOnError: false },
     );
@@ -68,11 +69,9 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     const fastify = app.getHttpAdapter().getInstance();
     // Every body of the API is JSON (contract): anything else is 415, not a string to validate.
     fastify.removeContentTypeParser(['text/plain']);
-    const securityHeaders = computeSecurityHeaders();
+    installEdgeHooks(fastify, securityHeaders, metrics);
     const contexts = new WeakMap<object, RequestContextData>();
-    fastify.addHook('onRequest', (request, reply, done) => {
-      reply.headers(securityHeaders);
-      reply.header('x-request-id', request.id);
+    fastify.addHook('onRequest', (request, _reply, done) => {
       // The rest of the request (guard, handler, services, audit writes) runs in this context.
       const ua = request.headers['user-agent'];
       const context: RequestContextData = { requestId: request.id, ip: request.ip, userAgent: Array.isArray(ua) ? ua[0] : ua };
@@ -84,11 +83,6 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
       const context = contexts.get(request);
       if (context) RequestContext.run(context, done);
       else done();
-    });
-    fastify.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions?.url ?? 'unmatched';
-      metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-      done();
     });
 
     const document = SwaggerModule.createDocument(
@@ -109,10 +103,13 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     fastify.addHook('onListen', async () => {
       await grpc.start(config.GRPC_PORT, config.HOST);
     });
-    fastify.addHook('onClose', async () => grpc.stop());
+    fastify.addHook('onClose', async () => {
+      await Promise.all([grpc.stop(), lane.close()]);
+    });
 
-    await app.init();
+    await app.init(); // hot routes register themselves here
     await fastify.ready();
+    await lane.start();
     const bootstrap = await app.get(BootstrapAdminService).run();
     return { app, config, database, cache, metrics, bootstrap, grpc };
   } catch (error) {

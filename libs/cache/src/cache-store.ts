@@ -3,7 +3,11 @@ export type CacheReadRecorder = (result: 'hit' | 'miss' | 'error', count?: numbe
 
 /** Raised when the cache cannot be reached; callers decide whether to degrade or fail. */
 export class CacheUnavailableError extends Error {
-  constructor(cause?: unknown) {
+  constructor(
+    cause?: unknown,
+    /** True when the cache did not answer in time (rather than refusing or failing). */
+    readonly timedOut = false,
+  ) {
     super(`cache unavailable${cause instanceof Error ? `: ${cause.message}` : ''}`);
     this.name = 'CacheUnavailableError';
   }
@@ -16,6 +20,8 @@ export interface VersionedRead {
   /** The CURRENT versions ('0' when absent) of the given counters, read atomically with the entry; on a
    *  miss also of every counter the stale entry had recorded, i.e. read before the caller rebuilds. */
   versions: Map<string, string>;
+  /** On a hit: every counter the entry recorded with its version (all current), in recorded order. */
+  recorded?: Array<[string, string]>;
 }
 
 /**
@@ -40,8 +46,15 @@ export abstract class CacheStore {
    * Versioned entries (one round trip): returns the entry of `key` only if each version counter
    * recorded with it (see `writeVersioned`) still holds the recorded value; otherwise the current
    * versions of `counters` and of the counters the stale entry recorded. Counters are `incr` keys.
+   * Built for hot paths: a read that gets no answer within a short bound (Redis: 300 ms) fails with
+   * `CacheUnavailableError` (timedOut) instead of waiting for the general command timeout.
    */
   abstract readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead>;
+  /**
+   * Current values of version counters ('0' when absent), in order; bounded and batched like
+   * `readVersioned` (one MGET per batch for every caller's counters, duplicates read once).
+   */
+  abstract readCounters(counters: readonly string[]): Promise<string[]>;
   /** Stores `value` with the versions it was built from (read BEFORE building it). '?' = unknown, never fresh. */
   abstract writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void>;
   /** Remaining TTL in seconds: -2 no key, -1 no expiry. */

@@ -75,13 +75,17 @@ export class MemoryCacheStore extends CacheStore {
     const parsed = entry === null ? null : parseVersioned(entry);
     if (parsed && parsed.versions.length > 0 && parsed.versions.every(([k, v]) => (this.read(k) ?? '0') === v)) {
       this.recordRead('hit');
-      return { value: parsed.value, versions: new Map(counters.map((k) => [k, this.read(k) ?? '0'])) };
+      return { value: parsed.value, versions: new Map(counters.map((k) => [k, this.read(k) ?? '0'])), recorded: parsed.versions };
     }
     this.recordRead('miss');
     const versions = new Map<string, string>();
     for (const k of counters) versions.set(k, this.read(k) ?? '0');
     for (const [k] of parsed?.versions ?? []) if (!versions.has(k)) versions.set(k, this.read(k) ?? '0');
     return { value: null, versions };
+  }
+
+  async readCounters(counters: readonly string[]): Promise<string[]> {
+    return counters.map((k) => this.read(k) ?? '0');
   }
 
   async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {

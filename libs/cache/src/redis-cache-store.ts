@@ -1,4 +1,4 @@
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { ChainableCommander, RedisOptions } from 'ioredis';
 import { CacheReadRecorder, CacheStore, CacheUnavailableError, VersionedRead } from './cache-store';
 import { encodeVersioned } from './versioned-entry';
 
@@ -20,11 +20,12 @@ const READ_VERSIONED_SCRIPT = `
 local e = redis.call('GET', KEYS[1])
 local prefix = ARGV[1]
 local names, recorded = {}, {}
-local body = false
+local body, header = false, false
 if e then
   local nl = string.find(e, '\\n', 1, true)
   if nl then
-    for k, v in string.gmatch(string.sub(e, 1, nl - 1), '(%S+) (%S+)') do
+    header = string.sub(e, 1, nl - 1)
+    for k, v in string.gmatch(header, '(%S+) (%S+)') do
       names[#names + 1] = k
       recorded[#recorded + 1] = v
     end
@@ -42,7 +43,7 @@ if n > 0 then
   end
   if fresh then
     -- Fresh: the recorded versions are the current ones; only counters the entry lacks are read.
-    local out, rec, missing = {1, body}, {}, {}
+    local out, rec, missing = {1, body, header}, {}, {}
     for i = 1, n do rec[names[i]] = recorded[i] end
     for i = 2, #ARGV do
       if rec[ARGV[i]] then out[#out + 1] = ARGV[i] out[#out + 1] = rec[ARGV[i]] else missing[#missing + 1] = ARGV[i] end
@@ -68,6 +69,9 @@ if #all > 0 then
 end
 return out`;
 
+/** Versioned reads and writes not answered within this are failed (callers then use PostgreSQL). */
+const VERSIONED_TIMEOUT_MS = 300;
+
 type ScriptedRedis = Redis & {
   avnReadVersioned(key: string, prefix: string, ...counters: string[]): Promise<Array<string | number>>;
   avnCas(key: string, expectAbsent: string, expected: string, value: string, ttl: number): Promise<number>;
@@ -79,6 +83,22 @@ export interface RedisCacheStoreOptions {
   keyPrefix: string;
   recordRead?: CacheReadRecorder;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /** Bound on versioned reads/writes (hot path), default 300 ms. */
+  versionedTimeoutMs?: number;
+}
+
+/** A `readCounters` call waiting for the next batch. */
+interface PendingCounterRead {
+  counters: readonly string[];
+  resolve(values: string[]): void;
+  reject(error: Error): void;
+}
+
+/** A versioned read or write waiting for the next batch (see RedisCacheStore.flushBatch). */
+interface Batched {
+  isRead: boolean;
+  add(pipeline: ChainableCommander): void;
+  settle(error: Error | null, reply: unknown): void;
 }
 
 /**
@@ -94,10 +114,14 @@ export class RedisCacheStore extends CacheStore {
   private readonly recordRead: CacheReadRecorder;
   private wasReady = false;
   private lostConnection = false;
+  private batch: Batched[] = [];
+  private counterReads: PendingCounterRead[] = [];
+  private readonly versionedTimeoutMs: number;
 
   constructor(private readonly options: RedisCacheStoreOptions) {
     super();
     this.recordRead = options.recordRead ?? (() => undefined);
+    this.versionedTimeoutMs = options.versionedTimeoutMs ?? VERSIONED_TIMEOUT_MS;
     this.client = new Redis(options.url, this.clientOptions()) as ScriptedRedis;
     this.client.defineCommand('avnCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
     this.client.defineCommand('avnIncr', { numberOfKeys: 1, lua: INCR_SCRIPT });
@@ -173,18 +197,43 @@ export class RedisCacheStore extends CacheStore {
     return this.guard(() => this.client.avnIncr(key, ttlSeconds));
   }
 
-  async readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
-    const reply = await this.guard(() => this.client.avnReadVersioned(key, this.options.keyPrefix, ...counters), true);
-    const hit = reply[0] === 1;
-    this.recordRead(hit ? 'hit' : 'miss');
-    const versions = new Map<string, string>();
-    for (let i = hit ? 2 : 1; i + 1 < reply.length; i += 2) versions.set(reply[i] as string, reply[i + 1] as string);
-    return { value: hit ? (reply[1] as string) : null, versions };
+  readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({
+        isRead: true,
+        add: (pipeline) => (pipeline as unknown as ScriptedRedis).avnReadVersioned(key, this.options.keyPrefix, ...counters),
+        settle: (error, reply) => {
+          if (error) return reject(error);
+          const items = reply as Array<string | number>;
+          const hit = items[0] === 1;
+          const versions = new Map<string, string>();
+          for (let i = hit ? 3 : 1; i + 1 < items.length; i += 2) versions.set(items[i] as string, items[i + 1] as string);
+          if (!hit) return resolve({ value: null, versions });
+          const recorded: Array<[string, string]> = [];
+          const header = (items[2] as string).split(' ');
+          for (let i = 0; i + 1 < header.length; i += 2) recorded.push([header[i], header[i + 1]]);
+          resolve({ value: items[1] as string, versions, recorded });
+        },
+      }),
+    );
   }
 
-  async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {
+  readCounters(counters: readonly string[]): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.counterReads.push({ counters, resolve, reject });
+      if (this.counterReads.length === 1 && this.batch.length === 0) setImmediate(this.flushBatch);
+    });
+  }
+
+  writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {
     const entry = encodeVersioned(versions, value);
-    await this.guard(() => (ttlSeconds > 0 ? this.client.set(key, entry, 'EX', ttlSeconds) : this.client.set(key, entry)));
+    return new Promise((resolve, reject) =>
+      this.enqueue({
+        isRead: false,
+        add: (pipeline) => (ttlSeconds > 0 ? pipeline.set(key, entry, 'EX', ttlSeconds) : pipeline.set(key, entry)),
+        settle: (error) => (error ? reject(error) : resolve()),
+      }),
+    );
   }
 
   async ttl(key: string): Promise<number> {
@@ -253,6 +302,90 @@ export class RedisCacheStore extends CacheStore {
       lazyConnect: false,
     };
   }
+
+  /**
+   * Versioned reads and writes are the GetUserDetails hot path: they are queued and sent as one
+   * pipeline per event-loop turn (setImmediate), so the requests parsed in one I/O phase cost one
+   * socket write and one Redis read instead of one each (ioredis' auto-pipelining flushes per tick,
+   * i.e. per request). Order is preserved: a read queued after a bump's reply is sent after it.
+   */
+  private enqueue(item: Batched): void {
+    if (this.batch.push(item) === 1 && this.counterReads.length === 0) setImmediate(this.flushBatch);
+  }
+
+  /**
+   * The batch's counter reads as one MGET of the distinct counters (every hot-path read shares the
+   * global counters, and users of one team share its team and role counters).
+   */
+  private counterBatch(reads: PendingCounterRead[]): Batched | null {
+    if (reads.length === 0) return null;
+    const slots = new Map<string, number>();
+    const keys: string[] = [];
+    for (const read of reads) {
+      for (const counter of read.counters) {
+        if (!slots.has(counter)) {
+          slots.set(counter, keys.length);
+          keys.push(counter);
+        }
+      }
+    }
+    return {
+      isRead: false, // hits and misses are counted by the caller's outcome, not per counter
+      add: (pipeline) => pipeline.mget(...keys),
+      settle: (error, reply) => {
+        const values = reply as Array<string | null> | null;
+        for (const read of reads) {
+          if (error || !values) read.reject(error ?? new CacheUnavailableError());
+          else read.resolve(read.counters.map((c) => values[slots.get(c)!] ?? '0'));
+        }
+      },
+    };
+  }
+
+  private readonly flushBatch = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    const counters = this.counterBatch(this.counterReads);
+    this.counterReads = [];
+    if (counters) batch.push(counters);
+    let settled = false;
+    const settleAll = (error: Error | null, results: Array<[Error | null, unknown]> | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      let hits = 0;
+      let misses = 0;
+      let errors = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const [itemError, reply] = results?.[i] ?? [error, null];
+        if (itemError) {
+          if (batch[i].isRead) errors++;
+          batch[i].settle(itemError instanceof CacheUnavailableError ? itemError : new CacheUnavailableError(itemError), null);
+          continue;
+        }
+        if (batch[i].isRead) {
+          if ((reply as unknown[])[0] === 1) hits++;
+          else misses++;
+        }
+        batch[i].settle(null, reply);
+      }
+      if (hits) this.recordRead('hit', hits);
+      if (misses) this.recordRead('miss', misses);
+      if (errors) this.recordRead('error', errors);
+    };
+    // Failed from the check phase: a reply that arrived while the event loop was busy is handled
+    // (poll phase) first, so CPU starvation alone is not mistaken for an outage.
+    const timer = setTimeout(
+      () => setImmediate(() => settleAll(new CacheUnavailableError(new Error(`no answer within ${this.versionedTimeoutMs} ms`), true), null)),
+      this.versionedTimeoutMs,
+    );
+    const pipeline = this.client.pipeline();
+    for (const item of batch) item.add(pipeline);
+    pipeline.exec().then(
+      (results) => settleAll(null, results as Array<[Error | null, unknown]>),
+      (error: unknown) => settleAll(new CacheUnavailableError(error), null),
+    );
+  };
 
   private async guard<T>(fn: () => Promise<T>, isRead = false): Promise<T> {
     try {

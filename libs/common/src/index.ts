@@ -9,3 +9,4 @@ export * from './http/all-exceptions.filter';
 export * from './http/validation';
 export * from './http/pagination';
 export * from './http/validators';
+export * from './http/hot-routes';

@@ -3,6 +3,11 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { DbScope, transactionStorage, TransactionContext } from './database-context';
 
+/** The part of pg's Pool used by `queryPrepared`. */
+interface PgPool {
+  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+}
+
 export interface ExecResult<T> {
   rows: T[];
   rowCount: number;
@@ -46,6 +51,23 @@ export class DatabaseService {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * A hot single statement (GetUserDetails' miss): outside a transaction it runs straight on the
+   * driver's pool as a NAMED prepared statement, so each connection parses and plans it once and
+   * later calls send only Bind/Execute (no ORM query-runner either). Inside a transaction it joins
+   * it like `query`. `name` must identify `sql` for the life of the process.
+   */
+  async queryPrepared<T = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<T[]> {
+    const pool = transactionStorage.getStore() ? undefined : this.pgPool();
+    if (!pool) return this.query<T>(sql, params);
+    return (await pool.query<T>({ name, text: sql, values: params })).rows;
+  }
+
+  private pgPool(): PgPool | undefined {
+    const master = (this.dataSource.driver as unknown as { master?: PgPool }).master;
+    return typeof master?.query === 'function' ? master : undefined;
   }
 
   /** True when called inside `transaction`. */

@@ -16,6 +16,8 @@ export class MetricsService {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly cacheReads: Counter<'result'>;
   private poolStats?: PoolStatsSource;
+  /** Histogram children by "method route status": prom-client hashes a label object per observe otherwise. */
+  private readonly httpSeries = new Map<string, { observe(value: number): void }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'avn_' });
@@ -40,6 +42,17 @@ export class MetricsService {
 
   setPoolStatsSource(source: PoolStatsSource): void {
     this.poolStats = source;
+  }
+
+  /** One HTTP request's latency; called for every response, so the labelled series is looked up by one string. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const id = `${method} ${route} ${status}`;
+    let series = this.httpSeries.get(id);
+    if (!series) {
+      series = this.httpDuration.labels({ method, route, status: String(status) });
+      this.httpSeries.set(id, series);
+    }
+    series.observe(seconds);
   }
 
   recordCacheRead = (result: 'hit' | 'miss' | 'error', count = 1): void => {

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { CacheKeys, CacheStore } from '@avn/cache';
 import { DatabaseService } from '@avn/database';
 
@@ -25,6 +26,12 @@ const EPOCH_RETRY_MS = 200;
  * and any reader that saw a cache error (it syncs before trusting the cache again, see
  * UserDetailsService). A lost connection also bumps the epoch on reconnect, since the server may
  * have come back from an older snapshot.
+ *
+ * The epoch is a random token, not a counter: "bumping" it sets a new random value. A counter could
+ * come back to a value seen before (a restart from a snapshot, a flush followed by increments) and
+ * make an old entry, or an in-process copy that outlived the cache's data, look fresh again; a
+ * random value cannot. An absent epoch makes nothing fresh; every instance sets one if absent (at
+ * start and with each poll).
  */
 @Injectable()
 export class AccessInvalidator implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -73,6 +80,7 @@ export class AccessInvalidator implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    void this.ensureEpoch().catch(() => undefined); // else retried by the poll
     // The in-process store lives and dies with this process: nothing can be missed.
     if (this.cache.kind !== 'redis') return;
     this.pollTimer = setInterval(() => void this.syncEpoch().catch(() => undefined), EPOCH_POLL_MS);
@@ -116,9 +124,18 @@ export class AccessInvalidator implements OnApplicationBootstrap, OnApplicationS
     this.retryTimer.unref();
   }
 
+  /** Sets the global epoch to a new random value: every entry and in-process copy made before is stale. */
+  private async renewEpoch(): Promise<void> {
+    await this.cache.set(CacheKeys.epoch(), newEpoch());
+  }
+
+  private async ensureEpoch(): Promise<void> {
+    await this.cache.setIfAbsent(CacheKeys.epoch(), newEpoch());
+  }
+
   private async onCacheReconnect(): Promise<void> {
     try {
-      await this.cache.incr(CacheKeys.epoch());
+      await this.renewEpoch();
       await this.syncEpoch();
     } catch {
       this.startRetrying();
@@ -128,15 +145,20 @@ export class AccessInvalidator implements OnApplicationBootstrap, OnApplicationS
   private async doSync(): Promise<void> {
     const row = await this.db.queryOne<{ epoch: string }>('SELECT epoch::text AS epoch FROM aventian.cache_epoch');
     const wanted = Number(row?.epoch ?? 0);
+    await this.ensureEpoch();
     for (let attempt = 0; attempt < 5; attempt++) {
       const applied = await this.cache.get(CacheKeys.dbEpoch());
       if (Number(applied ?? 0) >= wanted) return;
       // Bump first, then record it as applied: a crash in between costs one more bump, never a miss.
-      await this.cache.incr(CacheKeys.epoch());
+      await this.renewEpoch();
       if (await this.cache.compareAndSet(CacheKeys.dbEpoch(), applied, String(wanted))) {
         this.logger.log(`cache epoch advanced after missed invalidations (database epoch ${wanted})`);
         return;
       }
     }
   }
+}
+
+function newEpoch(): string {
+  return randomBytes(12).toString('base64url');
 }

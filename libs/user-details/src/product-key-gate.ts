@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CacheKeys, CacheStore } from '@avn/cache';
 import { ProductKeyVerifier, ProductPrincipal } from '@avn/common';
 
@@ -7,7 +7,10 @@ import { ProductKeyVerifier, ProductPrincipal } from '@avn/common';
 export const KEY_STAMP_COUNTERS = [CacheKeys.apiKeysVersion(), CacheKeys.epoch()] as const;
 
 export const keyStampOf = (versions: ReadonlyMap<string, string>): string =>
-  KEY_STAMP_COUNTERS.map((k) => versions.get(k) ?? '0').join(':');
+  stampOf(versions.get(KEY_STAMP_COUNTERS[0]) ?? '0', versions.get(KEY_STAMP_COUNTERS[1]) ?? '0');
+
+/** The stamp of the revocation counters' current values (api keys version, global epoch). */
+export const stampOf = (apiKeysVersion: string, epoch: string): string => `${apiKeysVersion}:${epoch}`;
 
 export interface GatePass {
   principal: ProductPrincipal;
@@ -37,12 +40,22 @@ export class ProductKeyGate {
 
   /** A remembered pass, else a fresh verification. Null: unknown or revoked key. */
   async pass(key: string, cacheUsable = true): Promise<GatePass | null> {
-    return this.remembered.get(fingerprint(key)) ?? this.verify(key, cacheUsable);
+    return this.rememberedPass(key) ?? this.verify(key, cacheUsable);
+  }
+
+  /** The remembered pass of `key`, if any (no I/O: the hot path's first step). */
+  rememberedPass(key: string): GatePass | undefined {
+    return this.remembered.get(fingerprint(key));
   }
 
   /** True when `pass` is still valid under the counters `versions` (current, read with the answer). */
   isCurrent(pass: GatePass, versions: ReadonlyMap<string, string> | null): boolean {
     return pass.stamp !== null && versions !== null && keyStampOf(versions) === pass.stamp;
+  }
+
+  /** Same as `isCurrent`, from a stamp of current values (see `stampOf`). */
+  isCurrentStamp(pass: GatePass, stamp: string): boolean {
+    return pass.stamp === stamp;
   }
 
   /**
@@ -73,7 +86,8 @@ export class ProductKeyGate {
         this.cache.mget([...KEY_STAMP_COUNTERS]),
         new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STAMP_TIMEOUT_MS))),
       ]);
-      return values ? values.map((v) => v ?? '0').join(':') : null;
+      // An absent epoch (cache just flushed or restarted) vouches for nothing: nothing remembered.
+      return values && values[1] !== null ? stampOf(values[0] ?? '0', values[1]) : null;
     } catch {
       return null;
     } finally {
@@ -84,5 +98,5 @@ export class ProductKeyGate {
 
 /** Remembered by hash, so the process never holds a map of raw keys. */
 function fingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('base64url');
+  return hash('sha256', key, 'base64url');
 }

@@ -1,42 +1,41 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { getSchemaPath } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccessTokenVerifier, Errors, mapError } from '@avn/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccessTokenVerifier, Errors, HotRoutes, mapError } from '@avn/common';
 import { UserDetailsResponseDto } from './user-details.dto';
 import { UserDetailsService } from './user-details.service';
 import { isUuid } from '@avn/database';
 
 export const USER_DETAILS_PATH = '/v1/users/:userId/details';
+/** The raw URLs that route resolves (one path segment for the id, optional query). */
+const USER_DETAILS_URL = /^\/v1\/users\/[^/?#]+\/details(?:\?|$)/;
 
 /**
- * GetUserDetails over REST, registered as a plain Fastify route: it is the call every product
- * backend makes on every request of its own, so it skips the Nest pipeline (guard, interceptor,
- * pipes) and the per-request access log (it is counted in /metrics instead), and does only what it
- * needs with the same semantics: product key (401 unknown/revoked, 403 for a user token), UUID
+ * GetUserDetails over REST, registered as a hot route (the API's fast lane, same port): it is the
+ * call every product backend makes on every request of its own, so it skips the Nest pipeline
+ * (middleware, guard, interceptor, pipes) and the per-request access log (it is counted in /metrics
+ * instead), and does only what it needs with the same semantics: product key (401 unknown/revoked, 403 for a user token), UUID
  * parameters, no unknown query fields (400), the contract's error shape with the request id.
  * Security headers (helmet) and the latency histogram still apply (root Fastify hooks).
  */
 @Injectable()
-export class UserDetailsHttpRoute implements OnApplicationBootstrap {
+export class UserDetailsHttpRoute implements OnModuleInit {
   private readonly logger = new Logger('UserDetailsHttp');
   private tokenVerifier?: AccessTokenVerifier | null;
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly moduleRef: ModuleRef,
     private readonly details: UserDetailsService,
+    @Optional() private readonly hotRoutes?: HotRoutes, // absent in the CLI (no HTTP server)
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Absent in CLI application contexts (no HTTP server).
-    const fastify = this.adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
-    if (!fastify || typeof fastify.get !== 'function') return;
-    fastify.get(USER_DETAILS_PATH, (request, reply) => this.handle(request, reply));
+  onModuleInit(): void {
+    this.hotRoutes?.get(USER_DETAILS_PATH, (url) => USER_DETAILS_URL.test(url), (request, reply) => this.handle(request, reply));
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     try {
       const token = bearer(request.headers.authorization);
       if (!token) throw Errors.unauthenticated();
@@ -51,12 +50,13 @@ export class UserDetailsHttpRoute implements OnApplicationBootstrap {
         teamId = query.teamId.toLowerCase();
       }
       const json = await this.details.getJsonForKey(token, userId.toLowerCase(), teamId);
-      await reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(json);
+      // Returned, not awaited: awaiting a reply waits for the response to finish (one more listener).
+      return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(json);
     } catch (error) {
       const mapped = mapError(error, String(request.id));
       if (mapped.unexpected) this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
       for (const [name, value] of Object.entries(mapped.headers ?? {})) reply.header(name, value);
-      await reply.status(mapped.body.statusCode).send(mapped.body);
+      return reply.status(mapped.body.statusCode).send(mapped.body);
     }
   }
 

@@ -18,7 +18,8 @@ export class UserDetailsRepository {
   constructor(private readonly db: DatabaseService) {}
 
   async load(userId: string, productId: string): Promise<UserDetailsRow | undefined> {
-    const row = await this.db.queryOne<{ details: string; team_ids: string[]; role_ids: string[] }>(
+    const [row] = await this.db.queryPrepared<{ details: string; team_ids: string[]; role_ids: string[] }>(
+      'avn_user_details',
       'SELECT details, team_ids, role_ids FROM aventian.user_details($1, $2)',
       [userId, productId],
     );

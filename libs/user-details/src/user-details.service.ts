@@ -1,15 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { CacheKeys, CacheStore } from '@avn/cache';
-import { DomainError, Errors } from '@avn/common';
+import { CacheKeys, CacheStore, CacheUnavailableError } from '@avn/cache';
+import { Errors } from '@avn/common';
 import { MetricsService } from '@avn/observability';
 import { AccessInvalidator } from './access-invalidator';
-import { KEY_STAMP_COUNTERS, ProductKeyGate } from './product-key-gate';
+import { isFresh, LocalAnswer, LocalAnswers } from './local-answers';
+import { GatePass, KEY_STAMP_COUNTERS, ProductKeyGate, stampOf } from './product-key-gate';
 import { UserDetailsRepository } from './user-details.repository';
 
 /** Safety net only: entries are invalidated by version, never by expiry (and never slid). */
 const ENTRY_TTL_SECONDS = 3600;
-/** A cache read slower than this is treated as an outage (the answer then comes from PostgreSQL). */
+/** A cache probe slower than this is treated as an outage (entry reads are bounded by the store). */
 const CACHE_READ_TIMEOUT_MS = 300;
 /** After a cache failure, requests skip the cache this long before probing it again. */
 const CACHE_RETRY_AFTER_MS = 1000;
@@ -57,6 +58,9 @@ export class UserDetailsService {
   private cacheRetryAt = 0;
   /** Set by a cache failure: the cache is not trusted again before missed invalidations are applied. */
   private inOutage = false;
+  /** In-process copies of answers, each served only after its counters are re-read (see LocalAnswers). */
+  private readonly local = new LocalAnswers(CacheKeys.apiKeysVersion(), CacheKeys.epoch());
+  private readonly cacheHits: { inc(): void };
 
   constructor(
     private readonly cache: CacheStore,
@@ -71,6 +75,7 @@ export class UserDetailsService {
       ['reason'],
     );
     this.outages = metrics.counter('avn_user_details_cache_outages_total', 'Cache outages seen by GetUserDetails');
+    this.cacheHits = metrics.cacheReads.labels({ result: 'hit' });
   }
 
   /**
@@ -78,9 +83,9 @@ export class UserDetailsService {
    * unknown or revoked key, 404 for an unknown user. On a cache hit this is one cache round trip:
    * the key's remembered verification is checked against the revocation counters read with the answer.
    */
-  async getJsonForKey(key: string, userId: string, teamId?: string): Promise<string> {
-    const json = await this.answerForKey(key, userId);
-    return teamId === undefined ? json : JSON.stringify(filterTeam(JSON.parse(json) as UserDetails, teamId));
+  getJsonForKey(key: string, userId: string, teamId?: string): Promise<string> {
+    const json = this.answerForKey(key, userId);
+    return teamId === undefined ? json : json.then((text) => JSON.stringify(filterTeam(JSON.parse(text) as UserDetails, teamId)));
   }
 
   async getForKey(key: string, userId: string, teamId?: string): Promise<UserDetails> {
@@ -88,60 +93,83 @@ export class UserDetailsService {
     return teamId === undefined ? answer : filterTeam(answer, teamId);
   }
 
+  // The hot path: written with as few awaits as the logic allows (each promise costs async-hook
+  // bookkeeping on every request).
   private async answerForKey(key: string, userId: string): Promise<string> {
-    const pass = await this.gate.pass(key, !this.inOutage);
+    const pass = this.gate.rememberedPass(key) ?? (await this.gate.verify(key, !this.inOutage));
     if (!pass) throw Errors.unauthenticated('Unknown or revoked product key');
-    // Checked before anything about the user is revealed (hit) or loaded (miss).
-    return this.fullAnswer(pass.principal, userId, async (versions) => {
-      if (this.gate.isCurrent(pass, versions)) return;
-      if (!(await this.gate.verify(key, versions !== null))) throw Errors.unauthenticated('Unknown or revoked product key');
-    });
-  }
+    const productId = pass.principal.productId;
+    const entryKey = CacheKeys.userDetails(userId, productId);
 
-  private async fullAnswer(
-    product: CallingProduct,
-    userId: string,
-    checkCaller: (versions: ReadonlyMap<string, string> | null) => Promise<void>,
-  ): Promise<string> {
-    const key = CacheKeys.userDetails(userId, product.productId);
-    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(product.productId), ...KEY_STAMP_COUNTERS];
+    const local = this.inOutage ? undefined : this.local.get(entryKey);
+    if (local) {
+      const answer = await this.localAnswer(key, pass, entryKey, local);
+      if (answer !== null) return answer;
+    }
 
+    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(productId), ...KEY_STAMP_COUNTERS];
     let versions: Map<string, string> | null = null;
-    if (await this.cacheUsable()) {
+    let cached: string | null = null;
+    if (!this.inOutage || (await this.cacheUsable())) {
       try {
-        const read = await this.withTimeout(this.cache.readVersioned(key, base));
+        const read = await this.cache.readVersioned(entryKey, base);
         versions = read.versions;
-        if (read.value !== null) {
-          await checkCaller(versions);
-          return read.value;
-        }
+        cached = read.value;
+        if (cached !== null && read.recorded) this.local.set(entryKey, read.recorded, cached);
       } catch (error) {
-        if (error instanceof DomainError) throw error;
-        versions = null;
         this.cacheFailed(error);
       }
     } else {
       this.degraded.inc({ reason: 'cache_unavailable' });
     }
-    await checkCaller(versions);
+    // The caller is checked before anything about the user is revealed (hit) or loaded (miss).
+    if (!this.gate.isCurrent(pass, versions)) await this.verifyKeyAgain(key, versions !== null);
+    if (cached !== null) return cached;
 
-    const row = await this.repository.load(userId, product.productId);
+    const row = await this.repository.load(userId, productId);
     if (!row) throw Errors.notFound('User');
 
     if (versions) {
-      const deps: Array<readonly [string, string]> = base.map((k) => [k, versions!.get(k) ?? '?'] as const);
-      for (const teamId of row.teamIds) {
-        const k = CacheKeys.teamVersion(teamId);
-        deps.push([k, versions.get(k) ?? '?']);
-      }
-      for (const roleId of row.roleIds) {
-        const k = CacheKeys.roleVersion(roleId);
-        deps.push([k, versions.get(k) ?? '?']);
-      }
+      // Versions read before the SQL; '?' where unknown (never fresh: the next read rebuilds). An
+      // absent global epoch (cache flushed or restarted) vouches for nothing either.
+      const known = (k: string) => {
+        const v = versions!.get(k);
+        return v === undefined || (v === '0' && k === CacheKeys.epoch()) ? '?' : v;
+      };
+      const deps: Array<readonly [string, string]> = base.map((k) => [k, known(k)] as const);
+      for (const teamId of row.teamIds) deps.push([CacheKeys.teamVersion(teamId), known(CacheKeys.teamVersion(teamId))]);
+      for (const roleId of row.roleIds) deps.push([CacheKeys.roleVersion(roleId), known(CacheKeys.roleVersion(roleId))]);
+      this.local.set(entryKey, deps, row.details);
       // Not awaited: the answer does not depend on it, and a failed store only costs a later miss.
-      this.cache.writeVersioned(key, deps, row.details, ENTRY_TTL_SECONDS).catch((error: unknown) => this.cacheFailed(error));
+      this.cache.writeVersioned(entryKey, deps, row.details, ENTRY_TTL_SECONDS).catch((error: unknown) => this.cacheFailed(error));
     }
     return row.details;
+  }
+
+  /**
+   * The in-process copy if every counter it depends on still holds its version (one batched MGET);
+   * null to take the regular path (stale copy, or cache failure - then recorded as such).
+   */
+  private async localAnswer(key: string, pass: GatePass, entryKey: string, local: LocalAnswer): Promise<string | null> {
+    let current: string[];
+    try {
+      current = await this.cache.readCounters(local.counters);
+    } catch (error) {
+      this.cacheFailed(error);
+      return null;
+    }
+    if (!isFresh(local, current)) {
+      this.local.delete(entryKey);
+      return null;
+    }
+    this.cacheHits.inc();
+    if (!this.gate.isCurrentStamp(pass, stampOf(current[local.apiKeysAt], current[local.epochAt]))) await this.verifyKeyAgain(key, true);
+    return local.body;
+  }
+
+  /** The remembered pass of the key is not provably current: 401 unless it verifies again now (SQL). */
+  private async verifyKeyAgain(key: string, cacheUsable: boolean): Promise<void> {
+    if (!(await this.gate.verify(key, cacheUsable))) throw Errors.unauthenticated('Unknown or revoked product key');
   }
 
   /** False while the cache is known to be down; after an outage, true only once missed bumps are applied. */
@@ -160,7 +188,7 @@ export class UserDetailsService {
   }
 
   private cacheFailed(error: unknown): void {
-    this.degraded.inc({ reason: error instanceof CacheTimeout ? 'cache_timeout' : 'cache_error' });
+    this.degraded.inc({ reason: error instanceof CacheTimeout || (error instanceof CacheUnavailableError && error.timedOut) ? 'cache_timeout' : 'cache_error' });
     this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS;
     if (this.inOutage) return;
     this.inOutage = true;
