@@ -65,6 +65,18 @@ describe('embedded default (PGlite + in-process cache)', () => {
       await api.app.close();
     }
   });
+  it('runs named prepared statements on the single embedded connection, inside and outside transactions', async () => {
+    const api = await createApiApp(loadConfig({ ...env, DATA_DIR: 'memory://' }), { logger: false });
+    try {
+      const db = api.app.get(DatabaseService);
+      const sql = 'SELECT $1::int + 1 AS n';
+      expect(await db.queryPrepared('avn_test_plus_one', sql, [41])).toEqual([{ n: 42 }]);
+      expect(await db.queryPrepared('avn_test_plus_one', sql, [1])).toEqual([{ n: 2 }]); // prepared once, reused
+      expect(await db.asPlatform(() => db.queryPrepared('avn_test_plus_one', sql, [2]))).toEqual([{ n: 3 }]);
+    } finally {
+      await api.app.close();
+    }
+  });
 });
 
 describe('bootstrap admin from configuration (real PostgreSQL)', () => {
