@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { DatabaseService } from '@avn/database';
 import { ProductsService } from '@avn/products';
+import { UserDetailsRepository } from '../../libs/user-details/src/user-details.repository';
 import { startTestApp, TestApp } from '@avn/testing';
 import { DetailsFixture, grpcClient, GrpcDirectoryClient } from './fixture';
 
@@ -92,6 +94,61 @@ describe('GetUserDetails', () => {
     await details(ada, orders.key, '?teamId=nope').expect(400);
     const res = await details(ada, orders.key, '?foo=1').expect(400);
     expect(res.body.error).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers misses arriving together (read by one statement) each with its own user, unknown ones 404', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => f.user(`burst${i}@example.com`)));
+    await Promise.all(users.map((u, i) => f.member(acme, u, i % 2 ? ['viewer'] : ['orders.admin'])));
+    const unknown = '0190f2a4-0000-7000-8000-00000000abcd';
+    const answers = await Promise.all([...users, unknown, users[0]].map((u) => details(u, orders.key)));
+    users.forEach((u, i) => {
+      expect(answers[i].status).toBe(200);
+      expect(answers[i].body.user.id).toBe(u);
+      expect(answers[i].body.teams[0].privileges).toEqual(i % 2 ? ['invoices:read', 'orders:read'] : ['orders:read', 'orders:write']);
+    });
+    expect(answers[12].status).toBe(404);
+    expect(answers[13].body).toEqual(answers[0].body); // the same user twice in one burst
+  });
+
+  it('reads the misses of one event-loop turn with one statement per product', async () => {
+    const db = t.api.app.get(DatabaseService);
+    const repository = t.api.app.get(UserDetailsRepository);
+    const spy = jest.spyOn(db, 'queryPrepared');
+    try {
+      const rows = await Promise.all([
+        repository.load(ada, orders.id),
+        repository.load(ada, billing.id),
+        repository.load('0190f2a4-0000-7000-8000-00000000abce', orders.id),
+        repository.load(ada, orders.id),
+      ]);
+      expect(spy).toHaveBeenCalledTimes(2); // orders (three loads, two distinct users) and billing
+      expect(JSON.parse(rows[0]!.details).product).toBe('orders');
+      expect(JSON.parse(rows[1]!.details).product).toBe('billing');
+      expect(rows[2]).toBeUndefined();
+      expect(rows[3]).toEqual(rows[0]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('is served with the API edge: security headers, request id, no-store, HEAD, latency metrics', async () => {
+    const res = await details(ada, orders.key).set('x-request-id', 'lane-check-1').expect(200);
+    expect(res.headers['x-request-id']).toBe('lane-check-1');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['cache-control']).toBe('no-store');
+    const head = await t.http.head(`/v1/users/${ada}/details`).set('authorization', `Bearer ${orders.key}`).expect(200);
+    expect(head.text ?? '').toBe('');
+    const metrics = await t.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/avn_http_request_duration_seconds_count\{method="GET",route="\/v1\/users\/:userId\/details",status="200"\} [1-9]/);
+  });
+
+  it('leaves URLs that are not exactly the route to the rest of the API (contract 404/405 shapes)', async () => {
+    const trailing = await details(ada, orders.key, '/').expect(404);
+    expect(trailing.body).toMatchObject({ statusCode: 404, requestId: expect.any(String) });
+    const post = await t.http.post(`/v1/users/${ada}/details`).set('authorization', `Bearer ${orders.key}`).send({});
+    expect([404, 405]).toContain(post.status);
+    expect(post.body.requestId).toEqual(expect.any(String));
   });
 
   it('answers 404 for an unknown user', async () => {

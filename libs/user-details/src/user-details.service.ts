@@ -101,16 +101,18 @@ export class UserDetailsService {
     const productId = pass.principal.productId;
     const entryKey = CacheKeys.userDetails(userId, productId);
 
-    const local = this.inOutage ? undefined : this.local.get(entryKey);
-    if (local) {
-      const answer = await this.localAnswer(key, pass, entryKey, local);
-      if (answer !== null) return answer;
-    }
-
     const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(productId), ...KEY_STAMP_COUNTERS];
     let versions: Map<string, string> | null = null;
     let cached: string | null = null;
-    if (!this.inOutage || (await this.cacheUsable())) {
+    const local = this.inOutage ? undefined : this.local.get(entryKey);
+    if (local) {
+      const checked = await this.localAnswer(key, pass, entryKey, local);
+      if (typeof checked === 'string') return checked;
+      // Stale copy: the counters just read are current versions of everything the last answer
+      // depended on (a superset of `base`), read before the SQL below - what a cache miss returns.
+      versions = checked;
+    }
+    if (versions === null && (!this.inOutage || (await this.cacheUsable()))) {
       try {
         const read = await this.cache.readVersioned(entryKey, base);
         versions = read.versions;
@@ -119,7 +121,7 @@ export class UserDetailsService {
       } catch (error) {
         this.cacheFailed(error);
       }
-    } else {
+    } else if (versions === null) {
       this.degraded.inc({ reason: 'cache_unavailable' });
     }
     // The caller is checked before anything about the user is revealed (hit) or loaded (miss).
@@ -147,10 +149,10 @@ export class UserDetailsService {
   }
 
   /**
-   * The in-process copy if every counter it depends on still holds its version (one batched MGET);
-   * null to take the regular path (stale copy, or cache failure - then recorded as such).
+   * The in-process copy if every counter it depends on still holds its version (one batched MGET).
+   * Stale: the counters' current versions, for the rebuild. Null: the cache failed (recorded).
    */
-  private async localAnswer(key: string, pass: GatePass, entryKey: string, local: LocalAnswer): Promise<string | null> {
+  private async localAnswer(key: string, pass: GatePass, entryKey: string, local: LocalAnswer): Promise<string | Map<string, string> | null> {
     let current: string[];
     try {
       current = await this.cache.readCounters(local.counters);
@@ -160,7 +162,9 @@ export class UserDetailsService {
     }
     if (!isFresh(local, current)) {
       this.local.delete(entryKey);
-      return null;
+      const versions = new Map<string, string>();
+      for (let i = 0; i < current.length; i++) versions.set(local.counters[i], current[i]);
+      return versions;
     }
     this.cacheHits.inc();
     if (!this.gate.isCurrentStamp(pass, stampOf(current[local.apiKeysAt], current[local.epochAt]))) await this.verifyKeyAgain(key, true);
