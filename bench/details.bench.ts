@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { generateProductKey } from '@avn/products';
 import { USER_DIRECTORY_PROTO_OPTIONS, userDirectoryProtoPath } from '@avn/user-details';
-import { createTestDatabase, randomCachePrefix, REDIS_URL } from '../test/support/test-env';
+import { createTestDatabase, deleteCacheKeys, randomCachePrefix, REDIS_URL } from '../test/support/test-env';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -293,14 +293,7 @@ async function main(): Promise<void> {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${database.url}`);
     else await database.drop().catch((e: unknown) => console.error(`could not drop ${database.name}: ${String(e)}`));
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteCacheKeys(prefix);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 /** Server used by integration/e2e tests (CI starts it; see .ci/run). Override with TEST_PG_ADMIN_URL. */
@@ -42,3 +43,18 @@ export async function createTestDatabase(prefix = 'avn_test'): Promise<TestDatab
 
 /** A Redis key prefix no other test uses. */
 export const randomCachePrefix = (): string => `t${randomSuffix()}:`;
+
+/** Deletes every Redis key under `prefix` (a test's or benchmark's own key space). */
+export async function deleteCacheKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { startTestApp, TestApp } from '@avn/testing';
 import { AccessInvalidator } from '@avn/user-details';
-import { REDIS_URL } from '../support/test-env';
+import { deleteCacheKeys, REDIS_URL } from '../support/test-env';
 import { UserDetailsRepository } from '../../libs/user-details/src/user-details.repository';
 import { DetailsFixture } from './fixture';
 
@@ -180,7 +180,7 @@ describe('GetUserDetails consistency', () => {
     // counter is absent again, as it was when instance 2 built its copy. Only the global epoch
     // (random, now absent) tells the copy is stale.
     await f.revokeRole(t1, team, user, 'writer');
-    await flushPrefix(t1.config.CACHE_KEY_PREFIX);
+    await deleteCacheKeys(t1.config.CACHE_KEY_PREFIX);
     expect(await privileges(t2, user)).toEqual(['orders:read']);
     expect(await privileges(t1, user)).toEqual(['orders:read']);
 
@@ -257,18 +257,4 @@ async function cacheHits(app: TestApp): Promise<number> {
   const text = (await app.http.get('/metrics')).text;
   const match = /avn_cache_reads_total\{result="hit"\} (\d+)/.exec(text);
   return match ? Number(match[1]) : 0;
-}
-
-async function flushPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

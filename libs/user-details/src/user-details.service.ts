@@ -101,7 +101,6 @@ export class UserDetailsService {
     const productId = pass.principal.productId;
     const entryKey = CacheKeys.userDetails(userId, productId);
 
-    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(productId), ...KEY_STAMP_COUNTERS];
     let versions: Map<string, string> | null = null;
     let cached: string | null = null;
     const local = this.inOutage ? undefined : this.local.get(entryKey);
@@ -112,6 +111,7 @@ export class UserDetailsService {
       // depended on (a superset of `base`), read before the SQL below - what a cache miss returns.
       versions = checked;
     }
+    const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(productId), ...KEY_STAMP_COUNTERS];
     if (versions === null && (!this.inOutage || (await this.cacheUsable()))) {
       try {
         const read = await this.cache.readVersioned(entryKey, base);
