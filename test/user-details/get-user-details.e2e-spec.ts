@@ -131,6 +131,36 @@ describe('GetUserDetails', () => {
     }
   });
 
+  it('keeps at most half the pool busy with misses; the rest waits and is then read in full statements', async () => {
+    const db = t.api.app.get(DatabaseService);
+    const repository = t.api.app.get(UserDetailsRepository);
+    const original = db.queryPrepared.bind(db);
+    let running = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    const spy = jest.spyOn(db, 'queryPrepared').mockImplementation(async (name, sql, params) => {
+      running++;
+      peak = Math.max(peak, running);
+      sizes.push((params[0] as string[]).length);
+      try {
+        return await original(name, sql, params);
+      } finally {
+        running--;
+      }
+    });
+    try {
+      const unknown = (i: number) => `0190f2a4-0000-7000-8000-${String(i).padStart(12, '0')}`;
+      const ids = Array.from({ length: 150 }, (_, i) => (i % 10 === 0 ? ada : unknown(i)));
+      const rows = await Promise.all(ids.map((id) => repository.load(id, orders.id)));
+      rows.forEach((row, i) => (ids[i] === ada ? expect(JSON.parse(row!.details).user.id).toBe(ada) : expect(row).toBeUndefined()));
+      expect(peak).toBeLessThanOrEqual(Math.floor(t.config.DATABASE_POOL_MAX / 2));
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+      expect(sizes.length).toBeLessThan(150 / 4); // batched, not one statement per load
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('is served with the API edge: security headers, request id, no-store, HEAD, latency metrics', async () => {
     const res = await details(ada, orders.key).set('x-request-id', 'lane-check-1').expect(200);
     expect(res.headers['x-request-id']).toBe('lane-check-1');

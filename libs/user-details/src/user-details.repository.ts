@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@avn/config';
 import { DatabaseService } from '@avn/database';
 
 export interface UserDetailsRow {
@@ -31,8 +32,16 @@ const MAX_USERS_PER_STATEMENT = 16;
 export class UserDetailsRepository {
   private pending = new Map<string, PendingLoad[]>();
   private scheduled = false;
+  private inFlight = 0;
+  /** Statements in flight at most: the rest of the pool stays free for other work. */
+  private readonly maxInFlight: number;
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    config: AppConfig,
+  ) {
+    this.maxInFlight = Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 2));
+  }
 
   load(userId: string, productId: string): Promise<UserDetailsRow | undefined> {
     return new Promise((resolve, reject) => {
@@ -46,12 +55,28 @@ export class UserDetailsRepository {
     });
   }
 
+  /**
+   * Sends pending loads while fewer than `maxInFlight` statements run; the rest waits for the next
+   * completion, so under load the statements grow (up to MAX_USERS_PER_STATEMENT users) instead of
+   * queueing many small ones for the same connections.
+   */
   private readonly flush = (): void => {
-    const pending = this.pending;
-    this.pending = new Map();
     this.scheduled = false;
-    for (const [productId, loads] of pending) {
-      for (let i = 0; i < loads.length; i += MAX_USERS_PER_STATEMENT) void this.loadMany(productId, loads.slice(i, i + MAX_USERS_PER_STATEMENT));
+    // Round robin over products (the map's order): one statement each, the served product moves last.
+    while (this.inFlight < this.maxInFlight && this.pending.size > 0) {
+      const [productId, loads] = this.pending.entries().next().value!;
+      this.pending.delete(productId);
+      this.inFlight++;
+      void this.loadMany(productId, loads.splice(0, MAX_USERS_PER_STATEMENT)).finally(this.completed);
+      if (loads.length > 0) this.pending.set(productId, loads);
+    }
+  };
+
+  private readonly completed = (): void => {
+    this.inFlight--;
+    if (this.pending.size > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
     }
   };
 
