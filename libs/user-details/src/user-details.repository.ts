@@ -83,16 +83,21 @@ export class UserDetailsRepository {
   private async loadMany(productId: string, loads: PendingLoad[]): Promise<void> {
     try {
       const userIds = [...new Set(loads.map((l) => l.userId))];
-      const rows = await this.db.queryPrepared<{ user_id: string; details: string; team_ids: string[]; role_ids: string[] }>(
+      // Id lists as comma-separated text: splitting is cheaper than the driver's array parser.
+      const rows = await this.db.queryPrepared<{ user_id: string; details: string; team_ids: string; role_ids: string }>(
         'avn_user_details_many',
-        `SELECT u.id AS user_id, d.details, d.team_ids, d.role_ids
+        `SELECT u.id AS user_id, d.details, array_to_string(d.team_ids, ',') AS team_ids, array_to_string(d.role_ids, ',') AS role_ids
            FROM unnest($1::uuid[]) AS u(id) CROSS JOIN LATERAL aventian.user_details(u.id, $2) AS d`,
         [userIds, productId],
       );
-      const byUser = new Map(rows.map((r) => [r.user_id, { details: r.details, teamIds: r.team_ids, roleIds: r.role_ids }]));
+      const byUser = new Map(rows.map((r) => [r.user_id, { details: r.details, teamIds: idList(r.team_ids), roleIds: idList(r.role_ids) }]));
       for (const load of loads) load.resolve(byUser.get(load.userId));
     } catch (error) {
       for (const load of loads) load.reject(error);
     }
   }
+}
+
+function idList(text: string): string[] {
+  return text === '' ? [] : text.split(',');
 }
