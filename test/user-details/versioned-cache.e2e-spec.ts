@@ -68,6 +68,7 @@ describe.each([
     expect(one).toEqual(['2', '0']);
     expect(two).toEqual(['0', '2', '2']);
     expect(three).toEqual([]);
+    expect(await store.readCounters([])).toEqual([]); // alone in its batch too
   });
 
   it('a batch mixing entry reads, counter reads and writes answers each caller with its own result', async () => {

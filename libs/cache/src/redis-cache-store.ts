@@ -219,6 +219,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   readCounters(counters: readonly string[]): Promise<string[]> {
+    if (counters.length === 0) return Promise.resolve([]); // an MGET needs at least one key
     return new Promise((resolve, reject) => {
       this.counterReads.push({ counters, resolve, reject });
       if (this.counterReads.length === 1 && this.batch.length === 0) setImmediate(this.flushBatch);
