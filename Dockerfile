@@ -11,6 +11,8 @@ FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 GRPC_PORT=50051
+# Same as package.json config.serverNodeOptions: a larger young generation (fewer scavenges on the hot path).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

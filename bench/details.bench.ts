@@ -43,7 +43,7 @@ function startChild(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...(process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : []), join(__dirname, 'details-server.js')],
+      [...serverNodeArgs(), join(__dirname, 'details-server.js')],
       {
         env: { ...pick(process.env, ['PATH', 'HOME']), ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -60,6 +60,12 @@ function startChild(env: Record<string, string>): Promise<Started> {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+}
+
+/** The production server's Node flags (package.json config.serverNodeOptions, as `npm run start:prod` uses), plus BENCH_SERVER_NODE_ARGS. */
+function serverNodeArgs(): string[] {
+  const production = process.env.npm_package_config_serverNodeOptions ?? '';
+  return `${production} ${process.env.BENCH_SERVER_NODE_ARGS ?? ''}`.split(' ').filter(Boolean);
 }
 
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
@@ -214,6 +220,7 @@ function buildServer(): void {
 
 async function main(): Promise<void> {
   buildServer();
+  console.log(`server node flags: ${serverNodeArgs().join(' ') || '(none)'}`);
   console.log(`GetUserDetails benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, node ${process.version}, ${require('node:os').cpus().length} cores`);
   const database = await createTestDatabase('avn_bench');
   const prefix = `bench:${randomCachePrefix()}`;
