@@ -161,6 +161,22 @@ describe('GetUserDetails', () => {
     }
   });
 
+  it('reads privilege codes from the mapping rows, which the database fills; privileges keep code and product', async () => {
+    const rows = await f.sql<{ mismatches: string }>(
+      `SELECT count(*)::text AS mismatches FROM aventian.tbl_role_privileges rp JOIN aventian.tbl_privileges p ON p.id = rp.privilege_id
+        WHERE rp.privilege_code IS DISTINCT FROM p.code OR rp.product_id IS DISTINCT FROM p.product_id`,
+    );
+    expect(rows[0].mismatches).toBe('0');
+    const forged = await f.sql<{ privilege_code: string }>(
+      `UPDATE aventian.tbl_role_privileges SET privilege_code = 'orders:delete' WHERE privilege_code = 'orders:read' RETURNING privilege_code`,
+    );
+    expect(forged.length).toBeGreaterThan(0);
+    expect(forged.map((r) => r.privilege_code)).toEqual(forged.map(() => 'orders:read')); // refilled by the trigger
+    await expect(f.sql(`UPDATE aventian.tbl_privileges SET code = 'orders:erase', action = 'erase' WHERE code = 'orders:delete'`)).rejects.toMatchObject({
+      code: 'AV422',
+    });
+  });
+
   it('is served with the API edge: security headers, request id, no-store, HEAD, latency metrics', async () => {
     const res = await details(ada, orders.key).set('x-request-id', 'lane-check-1').expect(200);
     expect(res.headers['x-request-id']).toBe('lane-check-1');
