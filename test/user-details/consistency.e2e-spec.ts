@@ -55,7 +55,9 @@ describe('GetUserDetails consistency', () => {
     expect(await cacheHits(t2)).toBeGreaterThan(hitsBefore); // it really was served from the cache
 
     await f.revokeRole(t1, team, user, 'writer');
+    const missesBefore = await cacheReads(t2, 'miss');
     expect(await privileges(t2, user)).toEqual(['orders:read']);
+    expect(await cacheReads(t2, 'miss')).toBeGreaterThan(missesBefore); // its copy was stale: counted as a miss
     expect(await privileges(t1, user)).toEqual(['orders:read']);
 
     await f.grantRole(t2, team, user, 'writer');
@@ -253,8 +255,10 @@ describe('GetUserDetails consistency', () => {
   });
 });
 
-async function cacheHits(app: TestApp): Promise<number> {
+async function cacheReads(app: TestApp, result: 'hit' | 'miss'): Promise<number> {
   const text = (await app.http.get('/metrics')).text;
-  const match = /avn_cache_reads_total\{result="hit"\} (\d+)/.exec(text);
+  const match = new RegExp(`avn_cache_reads_total\\{result="${result}"\\} (\\d+)`).exec(text);
   return match ? Number(match[1]) : 0;
 }
+
+const cacheHits = (app: TestApp) => cacheReads(app, 'hit');

@@ -61,6 +61,7 @@ export class UserDetailsService {
   /** In-process copies of answers, each served only after its counters are re-read (see LocalAnswers). */
   private readonly local = new LocalAnswers(CacheKeys.apiKeysVersion(), CacheKeys.epoch());
   private readonly cacheHits: { inc(): void };
+  private readonly cacheMisses: { inc(): void };
 
   constructor(
     private readonly cache: CacheStore,
@@ -76,6 +77,7 @@ export class UserDetailsService {
     );
     this.outages = metrics.counter('avn_user_details_cache_outages_total', 'Cache outages seen by GetUserDetails');
     this.cacheHits = metrics.cacheReads.labels({ result: 'hit' });
+    this.cacheMisses = metrics.cacheReads.labels({ result: 'miss' });
   }
 
   /**
@@ -161,6 +163,7 @@ export class UserDetailsService {
       return null;
     }
     if (!isFresh(local, current)) {
+      this.cacheMisses.inc();
       this.local.delete(entryKey);
       const versions = new Map<string, string>();
       for (let i = 0; i < current.length; i++) versions.set(local.counters[i], current[i]);
