@@ -19,7 +19,6 @@ export interface GatePass {
 }
 
 const MAX_REMEMBERED = 10_000;
-const STAMP_TIMEOUT_MS = 300;
 
 /**
  * Product-key check for the GetUserDetails hot path without a SQL round trip per request, and
@@ -78,20 +77,14 @@ export class ProductKeyGate {
     return pass;
   }
 
-  /** Null when the cache does not answer promptly: the verification then is not remembered. */
+  /** Null when the cache does not answer promptly (its counter reads are bounded): nothing is remembered then. */
   private async readStamp(): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const values = await Promise.race([
-        this.cache.mget([...KEY_STAMP_COUNTERS]),
-        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STAMP_TIMEOUT_MS))),
-      ]);
-      // An absent epoch (cache just flushed or restarted) vouches for nothing: nothing remembered.
-      return values && values[1] !== null ? stampOf(values[0] ?? '0', values[1]) : null;
+      const [apiKeys, epoch] = await this.cache.readCounters(KEY_STAMP_COUNTERS);
+      // An absent epoch ('0': it is a random token otherwise) vouches for nothing: nothing remembered.
+      return epoch === '0' ? null : stampOf(apiKeys, epoch);
     } catch {
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

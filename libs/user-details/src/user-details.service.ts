@@ -15,11 +15,6 @@ const CACHE_READ_TIMEOUT_MS = 300;
 /** After a cache failure, requests skip the cache this long before probing it again. */
 const CACHE_RETRY_AFTER_MS = 1000;
 
-export interface CallingProduct {
-  productId: string;
-  productCode: string;
-}
-
 /** Response shape (see api-v1.md, GetUserDetails). */
 export interface UserDetails {
   user: { id: string; email: string; displayName: string; status: 'active' | 'disabled' };
@@ -32,8 +27,6 @@ export interface UserDetails {
     privileges: string[];
   }>;
 }
-
-class CacheTimeout extends Error {}
 
 /**
  * GetUserDetails for REST and gRPC. Answers are JSON text: a hit is returned as stored (no parse, no
@@ -195,7 +188,7 @@ export class UserDetailsService {
   }
 
   private cacheFailed(error: unknown): void {
-    this.degraded.inc({ reason: error instanceof CacheTimeout || (error instanceof CacheUnavailableError && error.timedOut) ? 'cache_timeout' : 'cache_error' });
+    this.degraded.inc({ reason: error instanceof CacheUnavailableError && error.timedOut ? 'cache_timeout' : 'cache_error' });
     this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS;
     if (this.inOutage) return;
     this.inOutage = true;
@@ -213,7 +206,7 @@ export class UserDetailsService {
         // Rejected from the check phase: a reply that arrived while the event loop was busy is
         // handled (poll phase) before, so CPU starvation alone is not mistaken for an outage.
         timer = setTimeout(
-          () => setImmediate(() => reject(new CacheTimeout(`cache did not answer within ${CACHE_READ_TIMEOUT_MS} ms`))),
+          () => setImmediate(() => reject(new CacheUnavailableError(new Error(`no answer within ${CACHE_READ_TIMEOUT_MS} ms`), true))),
           CACHE_READ_TIMEOUT_MS,
         );
       }),
