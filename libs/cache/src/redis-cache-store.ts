@@ -17,8 +17,17 @@ return v`;
 // prefixed here with ARGV[1]; they are not declared in KEYS, so this needs a standalone/Sentinel
 // Redis (not Cluster), which is what the control plane supports.
 const READ_VERSIONED_SCRIPT = `
-local e = redis.call('GET', KEYS[1])
 local prefix = ARGV[1]
+-- Current versions ('0' when absent) of unprefixed counter names, in order.
+local function current(list)
+  if #list == 0 then return {} end
+  local full = {}
+  for i = 1, #list do full[i] = prefix .. list[i] end
+  local values = redis.call('MGET', unpack(full))
+  for i = 1, #list do values[i] = values[i] or '0' end
+  return values
+end
+local e = redis.call('GET', KEYS[1])
 local names, recorded = {}, {}
 local body, header = false, false
 if e then
@@ -34,12 +43,10 @@ if e then
 end
 local n = #names
 if n > 0 then
-  local full = {}
-  for i = 1, n do full[i] = prefix .. names[i] end
-  local cur = redis.call('MGET', unpack(full))
+  local cur = current(names)
   local fresh = true
   for i = 1, n do
-    if (cur[i] or '0') ~= recorded[i] then fresh = false break end
+    if cur[i] ~= recorded[i] then fresh = false break end
   end
   if fresh then
     -- Fresh: the recorded versions are the current ones; only counters the entry lacks are read.
@@ -48,12 +55,8 @@ if n > 0 then
     for i = 2, #ARGV do
       if rec[ARGV[i]] then out[#out + 1] = ARGV[i] out[#out + 1] = rec[ARGV[i]] else missing[#missing + 1] = ARGV[i] end
     end
-    if #missing > 0 then
-      local full = {}
-      for i = 1, #missing do full[i] = prefix .. missing[i] end
-      local cur = redis.call('MGET', unpack(full))
-      for i = 1, #missing do out[#out + 1] = missing[i] out[#out + 1] = cur[i] or '0' end
-    end
+    local values = current(missing)
+    for i = 1, #missing do out[#out + 1] = missing[i] out[#out + 1] = values[i] end
     return out
   end
 end
@@ -61,12 +64,8 @@ local seen, all = {}, {}
 for i = 2, #ARGV do if not seen[ARGV[i]] then seen[ARGV[i]] = true all[#all + 1] = ARGV[i] end end
 for i = 1, n do if not seen[names[i]] then seen[names[i]] = true all[#all + 1] = names[i] end end
 local out = {0}
-if #all > 0 then
-  local full = {}
-  for i = 1, #all do full[i] = prefix .. all[i] end
-  local cur = redis.call('MGET', unpack(full))
-  for i = 1, #all do out[#out + 1] = all[i] out[#out + 1] = cur[i] or '0' end
-end
+local values = current(all)
+for i = 1, #all do out[#out + 1] = all[i] out[#out + 1] = values[i] end
 return out`;
 
 /** Versioned reads and writes not answered within this are failed (callers then use PostgreSQL). */
@@ -116,6 +115,7 @@ export class RedisCacheStore extends CacheStore {
   private lostConnection = false;
   private batch: Batched[] = [];
   private counterReads: PendingCounterRead[] = [];
+  private flushScheduled = false;
   private readonly versionedTimeoutMs: number;
 
   constructor(private readonly options: RedisCacheStoreOptions) {
@@ -222,7 +222,7 @@ export class RedisCacheStore extends CacheStore {
     if (counters.length === 0) return Promise.resolve([]); // an MGET needs at least one key
     return new Promise((resolve, reject) => {
       this.counterReads.push({ counters, resolve, reject });
-      if (this.counterReads.length === 1 && this.batch.length === 0) setImmediate(this.flushBatch);
+      this.scheduleFlush();
     });
   }
 
@@ -311,7 +311,14 @@ export class RedisCacheStore extends CacheStore {
    * i.e. per request). Order is preserved: a read queued after a bump's reply is sent after it.
    */
   private enqueue(item: Batched): void {
-    if (this.batch.push(item) === 1 && this.counterReads.length === 0) setImmediate(this.flushBatch);
+    this.batch.push(item);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushBatch);
   }
 
   /**
@@ -344,6 +351,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   private readonly flushBatch = (): void => {
+    this.flushScheduled = false;
     const batch = this.batch;
     this.batch = [];
     const counters = this.counterBatch(this.counterReads);
