@@ -11,14 +11,15 @@
  *   - cold:  GetUserDetails cache misses (distinct, never-read users: every request is one SQL);
  *   - gRPC:  GetUserDetails over gRPC, a concurrent loop (64 in flight);
  * and the server's peak RSS under load. Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (64),
- * TEST_PG_ADMIN_URL / TEST_REDIS_URL as for the tests.
+ * BENCH_PHASES (comma list of bare,floor,warm,cold,grpc; default all: e.g. `cold` alone to profile
+ * misses), TEST_PG_ADMIN_URL / TEST_REDIS_URL as for the tests.
  */
 import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import Redis from 'ioredis';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -32,6 +33,8 @@ const TEAMS = 1000;
 const USERS_PER_TEAM = 20;
 const ROLES_PER_USER = 5;
 const WARM_USERS = 1000;
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'bare,floor,warm,cold,grpc').split(',').map((p) => p.trim()));
+const SKIPPED: Figures = { sent: 0, rps: NaN, p50: NaN, p99: NaN, errors: 0, non2xx: 0 };
 
 interface Started {
   child: ChildProcess;
@@ -51,6 +54,8 @@ function startChild(env: Record<string, string>): Promise<Started> {
     );
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
+      // BENCH_SERVER_STDOUT: a file that receives the server's stdout (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
+      if (process.env.BENCH_SERVER_STDOUT) appendFileSync(process.env.BENCH_SERVER_STDOUT, chunk);
       buffer += chunk.toString();
       const line = buffer.split('\n').find((l) => l.startsWith('{"ready"'));
       if (line) {
@@ -155,6 +160,10 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  p90?: number;
+  p999?: number;
+  max?: number;
+  mean?: number;
   errors: number;
   non2xx: number;
 }
@@ -177,6 +186,7 @@ async function load(port: number, key: string, paths: string[], label: string, o
   console.log(
     `${label.padEnd(28)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figures.p50).padStart(3)} ms   p99 ${String(figures.p99).padStart(3)} ms   errors ${figures.errors}  non-2xx ${figures.non2xx}`,
   );
+  console.log(`${''.padEnd(28)} latency mean ${figures.mean?.toFixed(1)} ms, p90 ${figures.p90} ms, p99.9 ${figures.p999} ms, max ${figures.max} ms`);
   return figures;
 }
 
@@ -263,30 +273,31 @@ async function main(): Promise<void> {
 
     const warmPaths = warmUsers.map((u) => `/v1/users/${u}/details`);
     const coldPaths = coldUsers.map((u) => `/v1/users/${u}/details`);
-    const bareFigures = await load(bare.port, key, warmPaths, 'bare Fastify (ceiling)');
+    const bareFigures = PHASES.has('bare') ? await load(bare.port, key, warmPaths, 'bare Fastify (ceiling)') : SKIPPED;
     // Decomposition: the same server's cheapest Nest route (Nest pipeline, logger, helmet; no auth, no cache).
-    const nestFloor = await load(api.port, key, ['/health/live'], 'Nest route /health/live');
+    const nestFloor = PHASES.has('floor') ? await load(api.port, key, ['/health/live'], 'Nest route /health/live') : SKIPPED;
     let peakRss = 0;
     const sampleRss = () => {
       peakRss = Math.max(peakRss, rssMb(api.child.pid!));
     };
-    const warm = await load(api.port, key, warmPaths, 'GetUserDetails warm (hit)', sampleRss);
+    const warm = PHASES.has('warm') ? await load(api.port, key, warmPaths, 'GetUserDetails warm (hit)', sampleRss) : SKIPPED;
     // 19,000 cold users last ~5 s at this rate: so that no request can be a hit, the product's
     // version is bumped every second (what any change to the product does), which makes every entry
     // and in-process copy stale; a user comes round again only generations later.
     const bumper = new Redis(REDIS_URL);
     let bumps = 0;
     const bumpTimer = setInterval(() => void bumper.incr(`${prefix}ver:product:${productId}`).then(() => bumps++), 1000);
-    const cold = await load(api.port, key, coldPaths, 'GetUserDetails cold (miss)', sampleRss);
+    const cold = PHASES.has('cold') ? await load(api.port, key, coldPaths, 'GetUserDetails cold (miss)', sampleRss) : SKIPPED;
     clearInterval(bumpTimer);
     bumper.disconnect();
     const c = cold.sent;
     const metricsText = await (await fetch(`${base}/metrics`)).text();
     const metric = (re: RegExp) => metricsText.match(re)?.map((l) => l.trim()).join(', ') || 'none';
     console.log(`server metrics: ${metric(/^avn_cache_reads_total\{.*$/gm)}; degraded: ${metric(/^avn_user_details_degraded_total\{.*$/gm)}`);
-    const grpcFigures = await grpcLoop(api.grpcPort!, key, warmUsers, Math.min(DURATION, 5));
-    console.log(`${'gRPC GetUserDetails warm'.padEnd(28)} ${grpcFigures.rps.toFixed(0).padStart(7)} req/s   (${CONNECTIONS} in flight)  errors ${grpcFigures.errors}`);
-    void grpcFigures;
+    if (PHASES.has('grpc')) {
+      const grpcFigures = await grpcLoop(api.grpcPort!, key, warmUsers, Math.min(DURATION, 5));
+      console.log(`${'gRPC GetUserDetails warm'.padEnd(28)} ${grpcFigures.rps.toFixed(0).padStart(7)} req/s   (${CONNECTIONS} in flight)  errors ${grpcFigures.errors}`);
+    }
 
     const ratio = warm.rps / bareFigures.rps;
     console.log('');

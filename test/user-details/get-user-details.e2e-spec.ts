@@ -131,6 +131,28 @@ describe('GetUserDetails', () => {
     }
   });
 
+  it('lists as cache dependencies every live team of the user and each role feeding the answer once', async () => {
+    const repository = t.api.app.get(UserDetailsRepository);
+    const roleIds = async (team: string, codes: string[]) =>
+      (
+        await f.sql<{ id: string }>(
+          `SELECT id FROM aventian.tbl_roles WHERE (team_id = $1 OR team_id IS NULL) AND code = ANY($2::text[])`,
+          [team, codes],
+        )
+      ).map((r) => r.id);
+    const sorted = (ids: string[]) => [...ids].sort();
+    const forBilling = (await repository.load(ada, billing.id))!;
+    // Initech's subscription is to orders (and canceled): still a dependency, as a membership.
+    expect(sorted(forBilling.teamIds)).toEqual(sorted([acme, globex, initech]));
+    // team_owner (a role without a team) is held in Acme and Globex: listed once.
+    const expectedRoles = new Set([...(await roleIds(acme, ['team_owner', 'billing.admin', 'viewer'])), ...(await roleIds(globex, ['billing.admin']))]);
+    expect(sorted(forBilling.roleIds)).toEqual(sorted([...expectedRoles]));
+    // A disabled user keeps the membership dependency and feeds no roles.
+    const off = await f.user('off@example.com', 'disabled');
+    await f.member(acme, off, ['viewer']);
+    expect(await repository.load(off, orders.id)).toMatchObject({ teamIds: [acme], roleIds: [] });
+  });
+
   it('keeps at most half the pool busy with misses; the rest waits and is then read in full statements', async () => {
     const db = t.api.app.get(DatabaseService);
     const repository = t.api.app.get(UserDetailsRepository);

@@ -20,13 +20,13 @@ interface PendingLoad {
 const MAX_USERS_PER_STATEMENT = 16;
 
 /**
- * Cache misses of GetUserDetails. `aventian.user_details` (migration 0500) is a SECURITY DEFINER
+ * Cache misses of GetUserDetails. `aventian.user_details_many` (migration 0502) is a SECURITY DEFINER
  * function, so a read is one autocommit statement with no platform-scope transaction around it.
  *
  * Misses arriving together are read together: the loads requested during one event-loop turn are
- * sent, per product, as ONE statement over the array of user ids (a named prepared statement), so a
- * burst of misses costs one round trip, one backend wake-up and one executor start instead of one
- * per user. Each caller still gets exactly its own user's row.
+ * sent, per product, as ONE set-based statement over the array of user ids (a named prepared
+ * statement), so a burst of misses costs one round trip, one backend wake-up and one executor start
+ * instead of one per user. Each caller still gets exactly its own user's row.
  */
 @Injectable()
 export class UserDetailsRepository {
@@ -83,14 +83,12 @@ export class UserDetailsRepository {
   private async loadMany(productId: string, loads: PendingLoad[]): Promise<void> {
     try {
       const userIds = [...new Set(loads.map((l) => l.userId))];
-      // Id lists as comma-separated text: splitting is cheaper than the driver's array parser.
       const rows = await this.db.queryPrepared<{ user_id: string; details: string; team_ids: string; role_ids: string }>(
         'avn_user_details_many',
-        `SELECT u.id AS user_id, d.details, array_to_string(d.team_ids, ',') AS team_ids, array_to_string(d.role_ids, ',') AS role_ids
-           FROM unnest($1::uuid[]) AS u(id) CROSS JOIN LATERAL aventian.user_details(u.id, $2) AS d`,
+        'SELECT user_id, details, team_ids, role_ids FROM aventian.user_details_many($1::uuid[], $2)',
         [userIds, productId],
       );
-      const byUser = new Map(rows.map((r) => [r.user_id, { details: r.details, teamIds: idList(r.team_ids), roleIds: idList(r.role_ids) }]));
+      const byUser = new Map(rows.map((r) => [r.user_id, { details: r.details, teamIds: idList(r.team_ids), roleIds: uniqueIdList(r.role_ids) }]));
       for (const load of loads) load.resolve(byUser.get(load.userId));
     } catch (error) {
       for (const load of loads) load.reject(error);
@@ -98,6 +96,13 @@ export class UserDetailsRepository {
   }
 }
 
+/** Id lists come as comma-separated text: splitting is cheaper than the driver's array parser. */
 function idList(text: string): string[] {
   return text === '' ? [] : text.split(',');
+}
+
+/** A role without a team held in several teams is listed once per team. */
+function uniqueIdList(text: string): string[] {
+  const ids = idList(text);
+  return ids.length < 2 ? ids : [...new Set(ids)];
 }
