@@ -57,6 +57,21 @@ describe.each([
     expect(await store.ttl('e4')).toBeGreaterThan(50);
   });
 
+  it('stores every write of one turn under its own key and TTL (several writes share one command on Redis)', async () => {
+    await Promise.all([
+      store.writeVersioned('w1', [['ver:f', '0']], 'one', 60),
+      store.writeVersioned('w2', [['ver:f', '0']], 'two two', 60),
+      store.writeVersioned('w3', [['ver:f', '0']], 'three', 600),
+      store.writeVersioned('w4', [['ver:f', '0']], 'four', 60),
+    ]);
+    const values = await Promise.all(['w1', 'w2', 'w3', 'w4'].map(async (k) => (await store.readVersioned(k, [])).value));
+    expect(values).toEqual(['one', 'two two', 'three', 'four']);
+    expect(await store.ttl('w2')).toBeGreaterThan(50);
+    expect(await store.ttl('w2')).toBeLessThanOrEqual(60);
+    expect(await store.ttl('w3')).toBeGreaterThan(500);
+    await store.del('w1', 'w2', 'w3', 'w4');
+  });
+
   it('reads counters in order, absent as 0, for concurrent callers sharing counters', async () => {
     await store.incr('ver:g');
     await store.incr('ver:g');
