@@ -34,7 +34,7 @@ const USERS_PER_TEAM = 20;
 const ROLES_PER_USER = 5;
 const WARM_USERS = 1000;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'bare,floor,warm,cold,grpc').split(',').map((p) => p.trim()));
-const SKIPPED: Figures = { sent: 0, rps: NaN, p50: NaN, p99: NaN, errors: 0, non2xx: 0 };
+const SKIPPED: Figures = { sent: 0, rps: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN, errors: 0, non2xx: 0 };
 
 interface Started {
   child: ChildProcess;
@@ -160,10 +160,10 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
-  p90?: number;
-  p999?: number;
-  max?: number;
-  mean?: number;
+  p90: number;
+  p999: number;
+  max: number;
+  mean: number;
   errors: number;
   non2xx: number;
 }
@@ -186,7 +186,7 @@ async function load(port: number, key: string, paths: string[], label: string, o
   console.log(
     `${label.padEnd(28)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figures.p50).padStart(3)} ms   p99 ${String(figures.p99).padStart(3)} ms   errors ${figures.errors}  non-2xx ${figures.non2xx}`,
   );
-  console.log(`${''.padEnd(28)} latency mean ${figures.mean?.toFixed(1)} ms, p90 ${figures.p90} ms, p99.9 ${figures.p999} ms, max ${figures.max} ms`);
+  console.log(`${''.padEnd(28)} latency mean ${figures.mean.toFixed(1)} ms, p90 ${figures.p90} ms, p99.9 ${figures.p999} ms, max ${figures.max} ms`);
   return figures;
 }
 

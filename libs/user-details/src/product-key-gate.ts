@@ -37,11 +37,6 @@ export class ProductKeyGate {
     private readonly cache: CacheStore,
   ) {}
 
-  /** A remembered pass, else a fresh verification. Null: unknown or revoked key. */
-  async pass(key: string, cacheUsable = true): Promise<GatePass | null> {
-    return this.rememberedPass(key) ?? this.verify(key, cacheUsable);
-  }
-
   /** The remembered pass of `key`, if any (no I/O: the hot path's first step). */
   rememberedPass(key: string): GatePass | undefined {
     return this.remembered.get(fingerprint(key));
