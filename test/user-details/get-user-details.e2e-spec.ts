@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { CacheKeys } from '@avn/cache';
 import { DatabaseService } from '@avn/database';
 import { ProductsService } from '@avn/products';
 import { UserDetailsRepository } from '../../libs/user-details/src/user-details.repository';
@@ -151,6 +152,48 @@ describe('GetUserDetails', () => {
     const off = await f.user('off@example.com', 'disabled');
     await f.member(acme, off, ['viewer']);
     expect(await repository.load(off, orders.id)).toMatchObject({ teamIds: [acme], roleIds: [] });
+  });
+
+  it("stores a first read's dependencies without the body, pre-reads exactly them next time with one counter read, then serves it", async () => {
+    const user = await f.user('first-read@example.com');
+    await f.member(acme, user, ['viewer']);
+    const entryKey = CacheKeys.userDetails(user, orders.id);
+    const entryBody = async (untilNonEmpty: boolean) => {
+      // The entry is written after the answer is sent (not awaited): wait for it.
+      for (let i = 0; i < 100; i++) {
+        const entry = await t.cache.get(entryKey);
+        if (entry !== null && (!untilNonEmpty || !entry.endsWith('\n'))) return entry.slice(entry.indexOf('\n') + 1);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no entry ${entryKey}`);
+    };
+    const readVersioned = jest.spyOn(t.cache, 'readVersioned');
+    const readCounters = jest.spyOn(t.cache, 'readCounters');
+    const load = jest.spyOn(t.api.app.get(UserDetailsRepository), 'load');
+    try {
+      const answer = (await details(user, orders.key).expect(200)).text;
+      // The team and role were found by the SQL, with no version read before it: never servable.
+      expect(await entryBody(false)).toBe('');
+      expect(readVersioned).toHaveBeenCalledTimes(1);
+
+      readVersioned.mockClear();
+      readCounters.mockClear();
+      expect((await details(user, orders.key).expect(200)).text).toBe(answer);
+      expect(readVersioned).not.toHaveBeenCalled();
+      const [viewer] = (await f.sql<{ id: string }>(`SELECT id FROM aventian.tbl_roles WHERE team_id = $1 AND code = 'viewer'`, [acme])).map((r) => r.id);
+      expect(readCounters.mock.calls.map(([counters]) => [...counters])).toEqual([
+        expect.arrayContaining([CacheKeys.userVersion(user), CacheKeys.teamVersion(acme), CacheKeys.roleVersion(viewer)]),
+      ]);
+      expect(await entryBody(true)).toBe(answer);
+      expect(load).toHaveBeenCalledTimes(2);
+
+      expect((await details(user, orders.key).expect(200)).text).toBe(answer);
+      expect(load).toHaveBeenCalledTimes(2); // served from the copy, no SQL
+    } finally {
+      readVersioned.mockRestore();
+      readCounters.mockRestore();
+      load.mockRestore();
+    }
   });
 
   it('keeps at most half the pool busy with misses; the rest waits and is then read in full statements', async () => {

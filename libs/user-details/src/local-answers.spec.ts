@@ -1,4 +1,4 @@
-import { isFresh, LocalAnswers } from './local-answers';
+import { freshBody, LocalAnswers } from './local-answers';
 
 describe('LocalAnswers', () => {
   const deps = (role: string, epoch = 'E1'): Array<[string, string]> => [
@@ -21,22 +21,29 @@ describe('LocalAnswers', () => {
     });
   });
 
-  it('is fresh only while every counter holds its recorded version', () => {
+  it('serves a copy only while every counter holds its recorded version', () => {
     const local = make();
     local.set('k', deps('2'), 'x');
     const answer = local.get('k')!;
-    expect(isFresh(answer, ['0', '3', 'E1', '2'])).toBe(true);
-    expect(isFresh(answer, ['0', '3', 'E1', '3'])).toBe(false);
-    expect(isFresh(answer, ['0', '3', 'E2', '2'])).toBe(false);
+    expect(freshBody(answer, ['0', '3', 'E1', '2'])).toBe('x');
+    expect(freshBody(answer, ['0', '3', 'E1', '3'])).toBeNull();
+    expect(freshBody(answer, ['0', '3', 'E2', '2'])).toBeNull();
   });
 
-  it('does not keep what could never be served, and forgets the older copy then', () => {
+  it('keeps only the counters of an answer that could never be served, replacing the older copy', () => {
     const local = make();
     local.set('k', deps('2'), 'old');
     local.set('k', deps('?'), 'unknown version');
-    expect(local.get('k')).toBeUndefined();
+    const unknown = local.get('k')!;
+    expect(unknown).toMatchObject({ body: null, counters: ['ver:user:u', 'ver:apikeys', 'ver:epoch', 'ver:role:r'], versions: ['0', '3', 'E1', '?'] });
+    // Whatever the counters read, it is not served: the next read rebuilds with these counters pre-read.
+    expect(freshBody(unknown, ['0', '3', 'E1', '2'])).toBeNull();
+    expect(freshBody(unknown, ['0', '3', 'E1', '?'])).toBeNull();
+
     local.set('k', deps('2', '0'), 'absent epoch');
-    expect(local.get('k')).toBeUndefined();
+    expect(local.get('k')?.body).toBeNull();
+    expect(freshBody(local.get('k')!, ['0', '3', '0', '2'])).toBeNull();
+
     local.set('k', [['ver:user:u', '0']], 'no stamp counters');
     expect(local.get('k')).toBeUndefined();
   });

@@ -4,7 +4,7 @@ import { CacheKeys, CacheStore, CacheUnavailableError } from '@avn/cache';
 import { Errors } from '@avn/common';
 import { MetricsService } from '@avn/observability';
 import { AccessInvalidator } from './access-invalidator';
-import { isFresh, LocalAnswer, LocalAnswers } from './local-answers';
+import { freshBody, LocalAnswer, LocalAnswers } from './local-answers';
 import { GatePass, KEY_STAMP_COUNTERS, ProductKeyGate, stampOf } from './product-key-gate';
 import { UserDetailsRepository } from './user-details.repository';
 
@@ -14,6 +14,7 @@ const ENTRY_TTL_SECONDS = 3600;
 const CACHE_READ_TIMEOUT_MS = 300;
 /** After a cache failure, requests skip the cache this long before probing it again. */
 const CACHE_RETRY_AFTER_MS = 1000;
+const EPOCH = CacheKeys.epoch();
 
 /** Response shape (see api-v1.md, GetUserDetails). */
 export interface UserDetails {
@@ -129,16 +130,26 @@ export class UserDetailsService {
     if (versions) {
       // Versions read before the SQL; '?' where unknown (never fresh: the next read rebuilds). An
       // absent global epoch (cache flushed or restarted) vouches for nothing either.
-      const known = (k: string) => {
-        const v = versions!.get(k);
-        return v === undefined || (v === '0' && k === CacheKeys.epoch()) ? '?' : v;
+      let servable = true;
+      const deps: Array<readonly [string, string]> = [];
+      const record = (k: string) => {
+        let v = versions!.get(k);
+        if (v === undefined || (v === '0' && k === EPOCH)) {
+          v = '?';
+          servable = false;
+        }
+        deps.push([k, v]);
       };
-      const deps: Array<readonly [string, string]> = base.map((k) => [k, known(k)] as const);
-      for (const teamId of row.teamIds) deps.push([CacheKeys.teamVersion(teamId), known(CacheKeys.teamVersion(teamId))]);
-      for (const roleId of row.roleIds) deps.push([CacheKeys.roleVersion(roleId), known(CacheKeys.roleVersion(roleId))]);
+      for (const k of base) record(k);
+      for (const teamId of row.teamIds) record(CacheKeys.teamVersion(teamId));
+      for (const roleId of row.roleIds) record(CacheKeys.roleVersion(roleId));
       this.local.set(entryKey, deps, row.details);
-      // Not awaited: the answer does not depend on it, and a failed store only costs a later miss.
-      this.cache.writeVersioned(entryKey, deps, row.details, ENTRY_TTL_SECONDS).catch((error: unknown) => this.cacheFailed(error));
+      // Not awaited: the answer does not depend on it, and a failed store only costs a later miss. An
+      // entry that can never be served is stored for its dependency list alone (other instances then
+      // pre-read them), without the body.
+      this.cache
+        .writeVersioned(entryKey, deps, servable ? row.details : '', ENTRY_TTL_SECONDS)
+        .catch((error: unknown) => this.cacheFailed(error));
     }
     return row.details;
   }
@@ -155,7 +166,8 @@ export class UserDetailsService {
       this.cacheFailed(error);
       return null;
     }
-    if (!isFresh(local, current)) {
+    const body = freshBody(local, current);
+    if (body === null) {
       this.cacheMisses.inc();
       this.local.delete(entryKey);
       const versions = new Map<string, string>();
@@ -164,7 +176,7 @@ export class UserDetailsService {
     }
     this.cacheHits.inc();
     if (!this.gate.isCurrentStamp(pass, stampOf(current[local.apiKeysAt], current[local.epochAt]))) await this.verifyKeyAgain(key, true);
-    return local.body;
+    return body;
   }
 
   /** The remembered pass of the key is not provably current: 401 unless it verifies again now (SQL). */
