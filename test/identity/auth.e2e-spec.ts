@@ -1,6 +1,7 @@
 import * as argon2 from 'argon2';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { CacheKeys } from '@avn/cache';
+import { AppConfig } from '@avn/config';
 import { PasswordHasher } from '@avn/crypto';
 import { AccessTokens, KeyRing, SessionsJanitor, UsersService } from '@avn/identity';
 import { startTestApp, TestApp } from '@avn/testing';
@@ -251,6 +252,35 @@ describe('identity: auth', () => {
       await t.db.query(`UPDATE aventian.refresh_tokens SET expires_at = now() - interval '1 second'
                          WHERE session_id = $1`, [decodeJwt(u.accessToken).sid]);
       await t.http.post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);
+    });
+
+    it('never extends a session past its absolute lifetime from sign-in, and refuses refresh and team switch after it (401)', async () => {
+      const u = await signup(t, 'maxlife');
+      const sid = decodeJwt(u.accessToken).sid as string;
+      const max = t.api.app.get(AppConfig).SESSION_MAX_LIFETIME_SECONDS;
+      const second = (await t.http.post('/v1/teams').set(u.auth).send({ name: 'Second' }).expect(201)).body.id;
+      const ends = async () =>
+        t.db.queryOne<{ session: number; token: number }>(
+          `SELECT extract(epoch FROM s.expires_at - s.created_at)::float8 AS session, extract(epoch FROM rt.expires_at - s.created_at)::float8 AS token
+             FROM aventian.sessions s JOIN aventian.refresh_tokens rt ON rt.session_id = s.id AND rt.status = 'current' WHERE s.id = $1`,
+          [sid],
+        );
+      // Signed in an hour short of the lifetime: a refresh still works, but both the session and the new
+      // refresh token end at the lifetime, not a refresh TTL from now.
+      await t.db.query(`UPDATE aventian.sessions SET created_at = now() - make_interval(secs => $2) + interval '1 hour' WHERE id = $1`, [sid, max]);
+      const r1 = await t.http.post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200);
+      expect(await ends()).toEqual({ session: expect.closeTo(max, -1), token: expect.closeTo(max, -1) });
+      const switched = await t.http.post('/v1/auth/switch-team').set(u.auth).send({ teamId: second }).expect(200);
+      expect(await ends()).toEqual({ session: expect.closeTo(max, -1), token: expect.closeTo(max, -1) });
+
+      // Past the lifetime, even with a later expiry recorded (a session from before the cap existed).
+      await t.db.query(
+        `UPDATE aventian.sessions SET created_at = now() - make_interval(secs => $2) - interval '1 second', expires_at = now() + interval '10 days' WHERE id = $1`,
+        [sid, max],
+      );
+      await t.http.post('/v1/auth/switch-team').set(bearer(switched.body.accessToken)).send({ teamId: u.teamId }).expect(401);
+      await t.http.post('/v1/auth/refresh').send({ refreshToken: switched.body.refreshToken }).expect(401);
+      expect(r1.body.refreshToken).not.toBe(switched.body.refreshToken);
     });
 
     it('logout revokes the session: its access and refresh tokens stop working at once (204)', async () => {

@@ -166,6 +166,13 @@ export class AppConfig {
   @Max(365 * 24 * 3600)
   REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
+  /** Absolute end of a session counted from its sign-in, however often it is refreshed (sliding refresh never passes it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(5 * 365 * 24 * 3600)
+  SESSION_MAX_LIFETIME_SECONDS = 90 * 24 * 3600;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

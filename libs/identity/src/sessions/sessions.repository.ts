@@ -8,6 +8,8 @@ export interface RefreshLookupRow {
   session_id: string;
   session_status: 'active' | 'revoked';
   session_expires_at: Date;
+  /** Sign-in time: the absolute lifetime counts from it. */
+  session_started_at: Date;
   user_id: string;
   user_status: 'active' | 'disabled';
   active_team_id: string | null;
@@ -37,6 +39,7 @@ export class SessionsRepository {
     return this.db.queryOne<RefreshLookupRow>(
       `SELECT rt.id AS token_id, rt.status AS token_status, rt.expires_at AS token_expires_at,
               s.id AS session_id, s.status AS session_status, s.expires_at AS session_expires_at,
+              s.created_at AS session_started_at,
               s.user_id, u.status AS user_status, s.active_team_id
          FROM aventian.refresh_tokens rt
          JOIN aventian.sessions s ON s.id = rt.session_id
@@ -47,9 +50,9 @@ export class SessionsRepository {
     );
   }
 
-  lockSession(sessionId: string): Promise<{ id: string; user_id: string; live: boolean } | undefined> {
+  lockSession(sessionId: string): Promise<{ id: string; user_id: string; live: boolean; started_at: Date } | undefined> {
     return this.db.queryOne(
-      `SELECT s.id, s.user_id, (s.status = 'active' AND s.expires_at > now() AND u.status = 'active') AS live
+      `SELECT s.id, s.user_id, s.created_at AS started_at, (s.status = 'active' AND s.expires_at > now() AND u.status = 'active') AS live
          FROM aventian.sessions s JOIN aventian.tbl_users u ON u.id = s.user_id
         WHERE s.id = $1 FOR UPDATE OF s`,
       [sessionId],

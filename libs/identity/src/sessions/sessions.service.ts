@@ -53,16 +53,17 @@ export class SessionsService {
     const sessionId = newId();
     const refreshToken = newRefreshToken();
     const ctx = RequestContext.current();
+    const expiresAt = this.expiryOf(new Date());
     await this.db.transaction(async () => {
       await this.sessions.insertSession({
         id: sessionId,
         userId,
         activeTeamId: activeTeamId ?? null,
-        expiresAt: this.refreshExpiry(),
+        expiresAt,
         ip: ctx?.ip ?? null,
         userAgent: ctx?.userAgent?.slice(0, 512) ?? null,
       });
-      await this.sessions.insertRefreshToken({ id: newId(), sessionId, hash: hashRefreshToken(refreshToken), expiresAt: this.refreshExpiry() });
+      await this.sessions.insertRefreshToken({ id: newId(), sessionId, hash: hashRefreshToken(refreshToken), expiresAt });
     });
     await this.state.markLive(sessionId, userId);
     const accessToken = await this.tokens.sign({ sub: userId, sid: sessionId, team: activeTeamId });
@@ -96,16 +97,17 @@ export class SessionsService {
       }
       const now = Date.now();
       if (row.session_status !== 'active' || row.user_status !== 'active' || new Date(row.token_expires_at).getTime() <= now
-        || new Date(row.session_expires_at).getTime() <= now) {
+        || new Date(row.session_expires_at).getTime() <= now || this.pastMaxLifetime(row.session_started_at)) {
         return { kind: 'invalid' as const };
       }
+      const expiresAt = this.expiryOf(row.session_started_at);
       let teamId = row.active_team_id;
       // A team the user has left (or that was deleted) is dropped rather than carried forward.
       if (teamId && !(await this.membership.isMember(teamId, row.user_id))) teamId = null;
       const next = newRefreshToken();
       await this.sessions.markRotated(row.token_id);
-      await this.sessions.insertRefreshToken({ id: newId(), sessionId: row.session_id, hash: hashRefreshToken(next), expiresAt: this.refreshExpiry() });
-      await this.sessions.touchSession(row.session_id, { activeTeamId: teamId, expiresAt: this.refreshExpiry() });
+      await this.sessions.insertRefreshToken({ id: newId(), sessionId: row.session_id, hash: hashRefreshToken(next), expiresAt });
+      await this.sessions.touchSession(row.session_id, { activeTeamId: teamId, expiresAt });
       return { kind: 'ok' as const, userId: row.user_id, sessionId: row.session_id, teamId, refreshToken: next };
     });
     if (outcome.kind === 'reused') throw Errors.unauthenticated('Refresh token was already used; the session has been revoked');
@@ -122,10 +124,13 @@ export class SessionsService {
     const refreshToken = newRefreshToken();
     await this.db.transaction(async () => {
       const session = await this.sessions.lockSession(sessionId);
-      if (!session || !session.live || session.user_id !== userId) throw Errors.unauthenticated('Session is no longer valid');
+      if (!session || !session.live || session.user_id !== userId || this.pastMaxLifetime(session.started_at)) {
+        throw Errors.unauthenticated('Session is no longer valid');
+      }
+      const expiresAt = this.expiryOf(session.started_at);
       await this.sessions.rotateCurrentTokens(sessionId);
-      await this.sessions.insertRefreshToken({ id: newId(), sessionId, hash: hashRefreshToken(refreshToken), expiresAt: this.refreshExpiry() });
-      await this.sessions.touchSession(sessionId, { activeTeamId: teamId, expiresAt: this.refreshExpiry() });
+      await this.sessions.insertRefreshToken({ id: newId(), sessionId, hash: hashRefreshToken(refreshToken), expiresAt });
+      await this.sessions.touchSession(sessionId, { activeTeamId: teamId, expiresAt });
     });
     const accessToken = await this.tokens.sign({ sub: userId, sid: sessionId, team: teamId });
     return { accessToken, refreshToken, activeTeamId: teamId };
@@ -161,8 +166,19 @@ export class SessionsService {
     return this.state.isLive(sessionId, userId);
   }
 
-  private refreshExpiry(): Date {
-    return new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
+  /**
+   * Expiry of a session (and of the refresh token issued with it) after sign-in or a refresh: the
+   * refresh TTL from now (sliding), but never past the absolute lifetime counted from sign-in. The
+   * access-token check reads the same expiry, so the session ends everywhere at that point.
+   */
+  private expiryOf(startedAt: Date): Date {
+    const sliding = Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000;
+    return new Date(Math.min(sliding, new Date(startedAt).getTime() + this.config.SESSION_MAX_LIFETIME_SECONDS * 1000));
+  }
+
+  /** Sessions created before the cap existed may carry a later expiry: the lifetime is checked as well. */
+  private pastMaxLifetime(startedAt: Date): boolean {
+    return new Date(startedAt).getTime() + this.config.SESSION_MAX_LIFETIME_SECONDS * 1000 <= Date.now();
   }
 }
 
