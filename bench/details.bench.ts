@@ -10,7 +10,8 @@
  *   - warm:  GetUserDetails served from the cache (1,000 users, pre-warmed);
  *   - cold:  GetUserDetails cache misses (distinct, never-read users: every request is one SQL);
  *   - gRPC:  GetUserDetails over gRPC, a concurrent loop (64 in flight);
- * and the server's peak RSS under load. Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (64),
+ * and the server's peak RSS under load. For warm and cold it also prints the share of requests whose time
+ * inside the server (route histogram) exceeded 5/10/25 ms: where the client-side tail comes from. Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (64),
  * BENCH_PHASES (comma list of bare,floor,warm,cold,grpc; default all: e.g. `cold` alone to profile
  * misses), TEST_PG_ADMIN_URL / TEST_REDIS_URL as for the tests.
  */
@@ -190,6 +191,31 @@ async function load(port: number, key: string, paths: string[], label: string, o
   return figures;
 }
 
+/** Cumulative in-server latency buckets (le -> count) of GetUserDetails 200s, from the server's /metrics. */
+async function detailsLatencyBuckets(base: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const m of text.matchAll(/^avn_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+    if (!m[1].includes('route="/v1/users/:userId/details"') || !m[1].includes('status="200"')) continue;
+    const le = /le="([^"]+)"/.exec(m[1])![1];
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+  }
+  return buckets;
+}
+
+/**
+ * How much of the tail the server itself accounts for: the share of a phase's requests whose time
+ * inside the server (Fastify's request start to response written, the route histogram) exceeded 5,
+ * 10 and 25 ms. The rest of the client-side latency is queueing in sockets and for the CPU.
+ */
+async function printInServerTail(base: string, before: Map<string, number>): Promise<void> {
+  const after = await detailsLatencyBuckets(base);
+  const delta = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = delta('+Inf');
+  const over = (le: string) => `${(((total - delta(le)) / Math.max(1, total)) * 100).toFixed(2)}%`;
+  console.log(`${''.padEnd(28)} in the server: ${over('0.005')} of requests over 5 ms, ${over('0.01')} over 10 ms, ${over('0.025')} over 25 ms`);
+}
+
 async function grpcLoop(port: number, key: string, users: string[], seconds: number): Promise<{ rps: number; errors: number }> {
   const definition = protoLoader.loadSync(userDirectoryProtoPath(), USER_DIRECTORY_PROTO_OPTIONS);
   const pkg = grpc.loadPackageDefinition(definition) as unknown as { aventian: { v1: { UserDirectory: grpc.ServiceClientConstructor } } };
@@ -280,14 +306,18 @@ async function main(): Promise<void> {
     const sampleRss = () => {
       peakRss = Math.max(peakRss, rssMb(api.child.pid!));
     };
+    let buckets = await detailsLatencyBuckets(base);
     const warm = PHASES.has('warm') ? await load(api.port, key, warmPaths, 'GetUserDetails warm (hit)', sampleRss) : SKIPPED;
+    if (PHASES.has('warm')) await printInServerTail(base, buckets);
     // 19,000 cold users last ~5 s at this rate: so that no request can be a hit, the product's
     // version is bumped every second (what any change to the product does), which makes every entry
     // and in-process copy stale; a user comes round again only generations later.
     const bumper = new Redis(REDIS_URL);
     let bumps = 0;
     const bumpTimer = setInterval(() => void bumper.incr(`${prefix}ver:product:${productId}`).then(() => bumps++), 1000);
+    buckets = await detailsLatencyBuckets(base);
     const cold = PHASES.has('cold') ? await load(api.port, key, coldPaths, 'GetUserDetails cold (miss)', sampleRss) : SKIPPED;
+    if (PHASES.has('cold')) await printInServerTail(base, buckets);
     clearInterval(bumpTimer);
     bumper.disconnect();
     const c = cold.sent;
