@@ -82,7 +82,8 @@ export class BackupService {
     if (!this.config.DATABASE_URL) {
       throw new BackupError('backup needs a real PostgreSQL (DATABASE_URL); the embedded PGlite database is not supported: copy DATA_DIR while the server is stopped');
     }
-    return this.config.DATABASE_URL;
+    // The owner's connection: the dump must read every row, which RLS denies the app role.
+    return this.config.ownerDatabaseUrl!;
   }
 
   async backup(): Promise<BackupResult> {

@@ -64,6 +64,16 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * The schema owner's PostgreSQL URL, for migrations, backup and restore. Set it and DATABASE_URL can
+   * be a login role without ownership (a NOINHERIT member of DATABASE_APP_ROLE): a runtime session
+   * then holds no owner rights whatever role it sets (SET ROLE NONE included). Unset: DATABASE_URL is the owner's.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_OWNER_URL?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -289,6 +299,11 @@ export class AppConfig {
    */
   get fileDataDir(): string {
     return this.DATA_DIR === 'memory://' ? join(tmpdir(), `aventian-memory-${process.pid}`) : this.DATA_DIR;
+  }
+
+  /** Where migrations, backup and restore connect: the owner's URL, else DATABASE_URL (undefined: embedded). */
+  get ownerDatabaseUrl(): string | undefined {
+    return this.DATABASE_OWNER_URL ?? this.DATABASE_URL;
   }
 
   get isEmbeddedDatabase(): boolean {

@@ -39,6 +39,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ AVN_BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'long-enough-pass' }).AVN_BOOTSTRAP_ADMIN_EMAIL).toBe('a@b.co');
   });
 
+  it('uses the owner URL for migrations and backups when given, DATABASE_URL otherwise; never without DATABASE_URL', () => {
+    const runtime = 'postgres://aventian_runtime@db/aventian';
+    const owner = 'postgres://aventian_owner:hunter2@db/aventian';
+    expect(loadConfig({ DATABASE_URL: runtime, DATABASE_OWNER_URL: owner }).ownerDatabaseUrl).toBe(owner);
+    expect(loadConfig({ DATABASE_URL: runtime }).ownerDatabaseUrl).toBe(runtime);
+    expect(loadConfig({}).ownerDatabaseUrl).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_OWNER_URL: owner })).toThrow(/DATABASE_OWNER_URL: needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: runtime, DATABASE_OWNER_URL: 'mysql://x:hunter2@db/y' })).toThrow(
+      /DATABASE_OWNER_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/m,
+    );
+  });
+
   it('needs the secret name when the GCP secret provider is chosen', () => {
     expect(() => loadConfig({ SECRET_PROVIDER: 'gcp' })).toThrow(/GCP_KEK_SECRET/);
     expect(loadConfig({ SECRET_PROVIDER: 'gcp', GCP_KEK_SECRET: 'projects/p/secrets/kek' }).SECRET_PROVIDER).toBe('gcp');

@@ -32,12 +32,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
+  if (config.DATABASE_OWNER_URL && !config.DATABASE_URL) {
+    throw new ConfigError(['DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database has no separate owner)']);
+  }
   return config;
 }
 
 const OPTIONAL_KEYS = [
   'PUBLIC_URL',
   'DATABASE_URL',
+  'DATABASE_OWNER_URL',
   'REDIS_URL',
   'AVN_BOOTSTRAP_ADMIN_EMAIL',
   'AVN_BOOTSTRAP_ADMIN_PASSWORD',

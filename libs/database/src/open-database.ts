@@ -41,7 +41,8 @@ export async function migratePostgres(config: AppConfig, url: string, log: Log =
 }
 
 async function openPostgres(config: AppConfig, url: string, log: Log): Promise<DatabaseHandle> {
-  if (config.MIGRATE_ON_START) await migratePostgres(config, url, log);
+  const ownerUrl = config.ownerDatabaseUrl ?? url;
+  if (config.MIGRATE_ON_START) await migratePostgres(config, ownerUrl, log);
   const dataSource = new DataSource({
     type: 'postgres',
     url,
@@ -53,7 +54,8 @@ async function openPostgres(config: AppConfig, url: string, log: Log): Promise<D
     extra: {
       max: config.DATABASE_POOL_MAX,
       application_name: 'aventian-api',
-      // Every runtime session runs as the non-owner app role, so RLS policies and grants apply.
+      // Every runtime session runs as the non-owner app role, so RLS policies and grants apply (with
+      // DATABASE_OWNER_URL set, the login role itself owns nothing either).
       options: `-c role=${config.DATABASE_APP_ROLE}`,
       connectionTimeoutMillis: 5000,
     },
@@ -62,7 +64,7 @@ async function openPostgres(config: AppConfig, url: string, log: Log): Promise<D
   return {
     kind: 'postgres',
     dataSource,
-    migrate: () => migratePostgres(config, url, log),
+    migrate: () => migratePostgres(config, ownerUrl, log),
     poolStats: () => poolStatsOf(dataSource),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();

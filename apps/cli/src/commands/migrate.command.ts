@@ -6,8 +6,9 @@ export const migrateCommand: CliCommand = {
   description: 'Apply pending SQL migrations (the server also does this at start unless MIGRATE_ON_START=false)',
   async run(_args, ctx) {
     const log = (m: string) => ctx.out(m);
-    if (ctx.config.DATABASE_URL) {
-      const report = await migratePostgres(ctx.config, ctx.config.DATABASE_URL, log);
+    const ownerUrl = ctx.config.ownerDatabaseUrl;
+    if (ownerUrl) {
+      const report = await migratePostgres(ctx.config, ownerUrl, log);
       ctx.out(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);
       return 0;
     }
