@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { startTestApp, TestApp } from '@avn/testing';
-import { createTestDatabase, PG_ADMIN_URL, randomSuffix, TestDatabase } from '../support/test-env';
+import { adminQuery, createTestDatabase, PG_ADMIN_URL, randomSuffix, TestDatabase } from '../support/test-env';
 import { bearer, signup } from '../identity/helpers';
 
 /**
@@ -14,23 +14,13 @@ describe('runtime login role without ownership (DATABASE_OWNER_URL)', () => {
   let runtimeUrl: string;
   let t: TestApp;
 
-  const asAdmin = async (sql: string) => {
-    const admin = new Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  };
-
   beforeAll(async () => {
     database = await createTestDatabase();
     // What an operator provisions once per cluster (the migrations create the app role too, but the
     // login role must be a member of it before the server's first connection).
-    await asAdmin(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aventian_app') THEN
+    await adminQuery(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aventian_app') THEN
                      CREATE ROLE aventian_app NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$`);
-    await asAdmin(`CREATE ROLE ${login} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS IN ROLE aventian_app`);
+    await adminQuery(`CREATE ROLE ${login} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS IN ROLE aventian_app`);
     const url = new URL(database.url);
     url.username = login;
     runtimeUrl = url.toString();
@@ -41,7 +31,7 @@ describe('runtime login role without ownership (DATABASE_OWNER_URL)', () => {
   afterAll(async () => {
     await t?.close();
     await database?.drop();
-    await asAdmin(`DROP ROLE IF EXISTS ${login}`);
+    await adminQuery(`DROP ROLE IF EXISTS ${login}`);
   });
 
   it('migrates a fresh database as the owner and serves reads and writes as the login role', async () => {

@@ -14,30 +14,27 @@ export interface TestDatabase {
 
 export const randomSuffix = (): string => randomBytes(6).toString('hex');
 
-/** A fresh, empty database with a random name; `drop` removes it (terminating leftover sessions). */
-export async function createTestDatabase(prefix = 'avn_test'): Promise<TestDatabase> {
-  const name = `${prefix}_${randomSuffix()}`;
+/** Runs one statement on the test server's admin connection (databases and roles are cluster-wide). */
+export async function adminQuery(sql: string): Promise<void> {
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+/** A fresh, empty database with a random name; `drop` removes it (terminating leftover sessions). */
+export async function createTestDatabase(prefix = 'avn_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomSuffix()}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 

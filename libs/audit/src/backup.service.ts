@@ -78,12 +78,13 @@ export class BackupService {
     private readonly store: ObjectStore,
   ) {}
 
+  /** The owner's connection: the dump must read every row, which RLS denies the app role. */
   private requireUrl(): string {
-    if (!this.config.DATABASE_URL) {
+    const url = this.config.ownerDatabaseUrl;
+    if (!url) {
       throw new BackupError('backup needs a real PostgreSQL (DATABASE_URL); the embedded PGlite database is not supported: copy DATA_DIR while the server is stopped');
     }
-    // The owner's connection: the dump must read every row, which RLS denies the app role.
-    return this.config.ownerDatabaseUrl!;
+    return url;
   }
 
   async backup(): Promise<BackupResult> {

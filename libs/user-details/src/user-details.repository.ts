@@ -48,11 +48,14 @@ export class UserDetailsRepository {
       let loads = this.pending.get(productId);
       if (!loads) this.pending.set(productId, (loads = []));
       loads.push({ userId, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flush);
   }
 
   /**
@@ -74,10 +77,7 @@ export class UserDetailsRepository {
 
   private readonly completed = (): void => {
     this.inFlight--;
-    if (this.pending.size > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    if (this.pending.size > 0) this.scheduleFlush();
   };
 
   private async loadMany(productId: string, loads: PendingLoad[]): Promise<void> {

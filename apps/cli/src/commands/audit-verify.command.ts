@@ -1,7 +1,6 @@
 import { AuditArchiver, AuditSigner, AuditVerifier } from '@avn/audit';
+import { isUuid } from '@avn/database';
 import type { CliCommand } from '../cli-command';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const auditVerifyCommand: CliCommand = {
   name: 'audit:verify',
@@ -10,7 +9,7 @@ export const auditVerifyCommand: CliCommand = {
   async run(args, ctx) {
     const i = args.indexOf('--team');
     const team = i >= 0 ? args[i + 1] : undefined;
-    if (i >= 0 && (!team || (team !== 'platform' && !UUID_RE.test(team)))) {
+    if (i >= 0 && (!team || (team !== 'platform' && !isUuid(team)))) {
       ctx.out('--team needs a team id (UUID) or "platform"');
       return 2;
     }

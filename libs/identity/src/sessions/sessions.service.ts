@@ -172,13 +172,17 @@ export class SessionsService {
    * access-token check reads the same expiry, so the session ends everywhere at that point.
    */
   private expiryOf(startedAt: Date): Date {
-    const sliding = Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000;
-    return new Date(Math.min(sliding, new Date(startedAt).getTime() + this.config.SESSION_MAX_LIFETIME_SECONDS * 1000));
+    return new Date(Math.min(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000, this.lifetimeEndOf(startedAt)));
   }
 
   /** Sessions created before the cap existed may carry a later expiry: the lifetime is checked as well. */
   private pastMaxLifetime(startedAt: Date): boolean {
-    return new Date(startedAt).getTime() + this.config.SESSION_MAX_LIFETIME_SECONDS * 1000 <= Date.now();
+    return this.lifetimeEndOf(startedAt) <= Date.now();
+  }
+
+  /** The absolute end of a session (ms epoch) that started at `startedAt`. */
+  private lifetimeEndOf(startedAt: Date): number {
+    return new Date(startedAt).getTime() + this.config.SESSION_MAX_LIFETIME_SECONDS * 1000;
   }
 }
 
