@@ -32,7 +32,10 @@ async function main(): Promise<void> {
     await owner.connect();
     const adminId = newId();
     const teamId = newId();
-    await owner.query(`INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, 'bench@x.test', 'bench@x.test', 'Bench')`, [adminId]);
+    await owner.query(
+      `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, 'bench@x.test', 'bench@x.test', 'Bench')`,
+      [adminId],
+    );
     await owner.query(
       `INSERT INTO aventian.tbl_platform_role_assignments (user_id, role_id) SELECT $1, id FROM aventian.tbl_roles WHERE team_id IS NULL AND code = 'platform_admin'`,
       [adminId],
@@ -67,7 +70,12 @@ async function main(): Promise<void> {
       started = Date.now();
       const { bytes, lines, status } = await new Promise<{ bytes: number; lines: number; status: number }>((resolve, reject) => {
         const req = request(
-          { host: '127.0.0.1', port, path: `/v1/audit/events/export?format=${format}&teamId=${teamId}`, headers: { authorization: `Bearer ${accessToken}` } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: `/v1/audit/events/export?format=${format}&teamId=${teamId}`,
+            headers: { authorization: `Bearer ${accessToken}` },
+          },
           (res) => {
             let bytes = 0;
             let lines = 0;
@@ -97,15 +105,24 @@ async function main(): Promise<void> {
       const chainTeam = newId();
       started = Date.now();
       for (let done = 0; done < VERIFY_EVENTS; done += 20) {
-        await Promise.all(Array.from({ length: Math.min(20, VERIFY_EVENTS - done) }, (_, i) =>
-          t.db.transaction(() => audit.record({ teamId: chainTeam, action: 'bench.verify', data: { i: done + i, note: 'x'.repeat(40) } }))));
+        await Promise.all(
+          Array.from({ length: Math.min(20, VERIFY_EVENTS - done) }, (_, i) =>
+            t.db.transaction(() =>
+              audit.record({ teamId: chainTeam, action: 'bench.verify', data: { i: done + i, note: 'x'.repeat(40) } }),
+            ),
+          ),
+        );
       }
       const writeMs = Date.now() - started;
-      console.log(`recorded ${VERIFY_EVENTS} chained events (20 concurrent writers) in ${(writeMs / 1000).toFixed(1)} s → ${Math.round(VERIFY_EVENTS / (writeMs / 1000))} events/s`);
+      console.log(
+        `recorded ${VERIFY_EVENTS} chained events (20 concurrent writers) in ${(writeMs / 1000).toFixed(1)} s → ${Math.round(VERIFY_EVENTS / (writeMs / 1000))} events/s`,
+      );
       started = Date.now();
       const r = await t.api.app.get(AuditVerifier).verify(chainTeam);
       const ms = Date.now() - started;
-      console.log(`verified ${r.checked} events (ok=${r.ok}) in ${(ms / 1000).toFixed(1)} s → ${Math.round(r.checked / (ms / 1000))} events/s`);
+      console.log(
+        `verified ${r.checked} events (ok=${r.ok}) in ${(ms / 1000).toFixed(1)} s → ${Math.round(r.checked / (ms / 1000))} events/s`,
+      );
     }
 
     if (WITH_BACKUP) {

@@ -60,7 +60,11 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(__dirname, 'details-server.ts')],
-      { cwd: join(__dirname, '..'), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_TRANSPILE_ONLY: 'true', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        cwd: join(__dirname, '..'),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_TRANSPILE_ONLY: 'true', ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -72,6 +76,7 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench fixtures read ad-hoc fields of the answers
 async function call(base: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<any> {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -92,7 +97,7 @@ function cannon(url: string, key: string, paths: string[]): Promise<CannonResult
         connections: CONNECTIONS,
         duration: DURATION,
         headers: { authorization: `Bearer ${key}` },
-        requests: [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: paths[i++ % paths.length] }) }],
+        requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length] }) }],
       },
       (err: Error | null, result: CannonResult) => (err ? reject(err) : resolve(result)),
     );
@@ -125,15 +130,25 @@ async function main(): Promise<void> {
   try {
     const admin = (await call(base, 'POST', '/v1/auth/login', undefined, ADMIN)).accessToken as string;
     await call(base, 'POST', '/v1/products', admin, {
-      code: 'bench', name: 'Bench', provisioningScript: 'example-provision.js', dashboardUrl: 'https://bench.example.com', allowedResourceTypes: [],
+      code: 'bench',
+      name: 'Bench',
+      provisioningScript: 'example-provision.js',
+      dashboardUrl: 'https://bench.example.com',
+      allowedResourceTypes: [],
     });
     const key = (await call(base, 'POST', '/v1/products/bench/api-keys', admin, { name: 'bench' })).key as string;
     const teams: string[] = [];
     for (let i = 0; i < TEAMS; i++) {
       const owner = await call(base, 'POST', '/v1/auth/signup', undefined, {
-        email: `bench-${i}-${Date.now()}@example.com`, password: 'Bench-Owner-Password-1!', displayName: `Owner ${i}`, teamName: `Team ${i}`,
+        email: `bench-${i}-${Date.now()}@example.com`,
+        password: 'Bench-Owner-Password-1!',
+        displayName: `Owner ${i}`,
+        teamName: `Team ${i}`,
       });
-      const sub = await call(base, 'POST', `/v1/teams/${owner.team.id}/subscriptions`, owner.accessToken, { productCode: 'bench', plan: 'pro' });
+      const sub = await call(base, 'POST', `/v1/teams/${owner.team.id}/subscriptions`, owner.accessToken, {
+        productCode: 'bench',
+        plan: 'pro',
+      });
       if (sub.status !== 'active') throw new Error(`subscription ${sub.status}`);
       teams.push(owner.team.id);
     }

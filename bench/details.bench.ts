@@ -21,7 +21,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import Redis from 'ioredis';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { generateProductKey } from '@avn/products';
@@ -45,14 +45,10 @@ interface Started {
 
 function startChild(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...serverNodeArgs(), join(__dirname, 'details-server.js')],
-      {
-        env: { ...pick(process.env, ['PATH', 'HOME']), ...env },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [...serverNodeArgs(), join(__dirname, 'details-server.js')], {
+      env: { ...pick(process.env, ['PATH', 'HOME']), ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       // BENCH_SERVER_STDOUT: a file that receives the server's stdout (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
@@ -143,13 +139,17 @@ async function seed(url: string): Promise<{ productId: string; key: string; user
       generated.prefix,
       generated.hash,
     ]);
-    const users = (await pg.query<{ id: string }>(`SELECT id FROM aventian.tbl_users WHERE email LIKE '%@bench.test' ORDER BY random()`)).rows.map(
-      (r) => r.id,
-    );
+    const users = (
+      await pg.query<{ id: string }>(`SELECT id FROM aventian.tbl_users WHERE email LIKE '%@bench.test' ORDER BY random()`)
+    ).rows.map((r) => r.id);
     const counts = (
-      await pg.query(`SELECT (SELECT count(*) FROM aventian.tbl_member_roles) AS grants, (SELECT count(*) FROM aventian.tbl_role_privileges) AS mappings`)
+      await pg.query(
+        `SELECT (SELECT count(*) FROM aventian.tbl_member_roles) AS grants, (SELECT count(*) FROM aventian.tbl_role_privileges) AS mappings`,
+      )
     ).rows[0];
-    console.log(`seeded ${TEAMS} teams, ${users.length} users, ${counts.grants} role grants, ${counts.mappings} role privileges in ${Date.now() - started} ms`);
+    console.log(
+      `seeded ${TEAMS} teams, ${users.length} users, ${counts.grants} role grants, ${counts.mappings} role privileges in ${Date.now() - started} ms`,
+    );
     return { productId, key: generated.key, users };
   } finally {
     await pg.end();
@@ -187,7 +187,9 @@ async function load(port: number, key: string, paths: string[], label: string, o
   console.log(
     `${label.padEnd(28)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${String(figures.p50).padStart(3)} ms   p99 ${String(figures.p99).padStart(3)} ms   errors ${figures.errors}  non-2xx ${figures.non2xx}`,
   );
-  console.log(`${''.padEnd(28)} latency mean ${figures.mean.toFixed(1)} ms, p90 ${figures.p90} ms, p99.9 ${figures.p999} ms, max ${figures.max} ms`);
+  console.log(
+    `${''.padEnd(28)} latency mean ${figures.mean.toFixed(1)} ms, p90 ${figures.p90} ms, p99.9 ${figures.p999} ms, max ${figures.max} ms`,
+  );
   return figures;
 }
 
@@ -213,7 +215,9 @@ async function printInServerTail(base: string, before: Map<string, number>): Pro
   const delta = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
   const total = delta('+Inf');
   const over = (le: string) => `${(((total - delta(le)) / Math.max(1, total)) * 100).toFixed(2)}%`;
-  console.log(`${''.padEnd(28)} in the server: ${over('0.005')} of requests over 5 ms, ${over('0.01')} over 10 ms, ${over('0.025')} over 25 ms`);
+  console.log(
+    `${''.padEnd(28)} in the server: ${over('0.005')} of requests over 5 ms, ${over('0.01')} over 10 ms, ${over('0.025')} over 25 ms`,
+  );
 }
 
 async function grpcLoop(port: number, key: string, users: string[], seconds: number): Promise<{ rps: number; errors: number }> {
@@ -234,8 +238,7 @@ async function grpcLoop(port: number, key: string, users: string[], seconds: num
         client.GetUserDetails({ userId: users[i++ % users.length] }, md, (err) => {
           if (err) {
             if (errors++ === 0) console.log(`first gRPC error: ${err.code} ${err.details}`);
-          }
-          else done++;
+          } else done++;
           resolve();
         }),
       );
@@ -249,7 +252,10 @@ async function grpcLoop(port: number, key: string, users: string[], seconds: num
 /** The benchmark measures the built server: compile it first (a few seconds). */
 function buildServer(): void {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build', 'api'], { cwd: join(__dirname, '..'), stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build', 'api'], {
+    cwd: join(__dirname, '..'),
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error('nest build api failed');
   console.log(`built the server (nest build api) in ${Date.now() - started} ms`);
 }
@@ -257,7 +263,9 @@ function buildServer(): void {
 async function main(): Promise<void> {
   buildServer();
   console.log(`server node flags: ${serverNodeArgs().join(' ') || '(none)'}`);
-  console.log(`GetUserDetails benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, node ${process.version}, ${require('node:os').cpus().length} cores`);
+  console.log(
+    `GetUserDetails benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, node ${process.version}, ${cpus().length} cores`,
+  );
   const database = await createTestDatabase('avn_bench');
   const prefix = `bench:${randomCachePrefix()}`;
   const children: ChildProcess[] = [];
@@ -269,7 +277,7 @@ async function main(): Promise<void> {
       REDIS_URL,
       CACHE_KEY_PREFIX: prefix,
       GRPC_PORT: '0',
-      DATA_DIR: join(require('node:os').tmpdir(), `avn-bench-${process.pid}`),
+      DATA_DIR: join(tmpdir(), `avn-bench-${process.pid}`),
       // 4 connections: on 2 cores shared with the server, Redis and the load generator, more PostgreSQL
       // backends only queue for the same CPUs (and starve the single-threaded server); BENCH_POOL_MAX overrides.
       DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX ?? '4',
@@ -289,7 +297,9 @@ async function main(): Promise<void> {
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < warmUsers.length; i += 50) {
         await Promise.all(
-          warmUsers.slice(i, i + 50).map((u) => fetch(`${base}/v1/users/${u}/details`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text())),
+          warmUsers
+            .slice(i, i + 50)
+            .map((u) => fetch(`${base}/v1/users/${u}/details`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text())),
         );
       }
     }
@@ -322,18 +332,28 @@ async function main(): Promise<void> {
     bumper.disconnect();
     const c = cold.sent;
     const metricsText = await (await fetch(`${base}/metrics`)).text();
-    const metric = (re: RegExp) => metricsText.match(re)?.map((l) => l.trim()).join(', ') || 'none';
-    console.log(`server metrics: ${metric(/^avn_cache_reads_total\{.*$/gm)}; degraded: ${metric(/^avn_user_details_degraded_total\{.*$/gm)}`);
+    const metric = (re: RegExp) =>
+      metricsText
+        .match(re)
+        ?.map((l) => l.trim())
+        .join(', ') || 'none';
+    console.log(
+      `server metrics: ${metric(/^avn_cache_reads_total\{.*$/gm)}; degraded: ${metric(/^avn_user_details_degraded_total\{.*$/gm)}`,
+    );
     if (PHASES.has('grpc')) {
       const grpcFigures = await grpcLoop(api.grpcPort!, key, warmUsers, Math.min(DURATION, 5));
-      console.log(`${'gRPC GetUserDetails warm'.padEnd(28)} ${grpcFigures.rps.toFixed(0).padStart(7)} req/s   (${CONNECTIONS} in flight)  errors ${grpcFigures.errors}`);
+      console.log(
+        `${'gRPC GetUserDetails warm'.padEnd(28)} ${grpcFigures.rps.toFixed(0).padStart(7)} req/s   (${CONNECTIONS} in flight)  errors ${grpcFigures.errors}`,
+      );
     }
 
     const ratio = warm.rps / bareFigures.rps;
     console.log('');
     console.log(`ratio warm/bare = ${ratio.toFixed(2)} (target >= 0.6)`);
     console.log(`p99 warm = ${warm.p99} ms at ${CONNECTIONS} connections (target <= 10 ms); p99 cold = ${cold.p99} ms (target <= 25 ms)`);
-    console.log(`Nest pipeline alone (/health/live) / bare = ${(nestFloor.rps / bareFigures.rps).toFixed(2)}: the framework share of the gap`);
+    console.log(
+      `Nest pipeline alone (/health/live) / bare = ${(nestFloor.rps / bareFigures.rps).toFixed(2)}: the framework share of the gap`,
+    );
     console.log(`server RSS peak under load = ${peakRss.toFixed(0)} MB`);
     console.log(`cold requests = ${c} over ${coldUsers.length} distinct cold users, product version bumped ${bumps} times`);
   } finally {

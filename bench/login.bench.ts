@@ -18,7 +18,11 @@ const SECONDS = Number(process.argv[2] ?? 5);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
 const PASSWORD = 'bench-passphrase-for-logins';
 
-async function forDuration(concurrency: number, seconds: number, op: (worker: number) => Promise<void>): Promise<{ ops: number; perSecond: number; errors: number }> {
+async function forDuration(
+  concurrency: number,
+  seconds: number,
+  op: (worker: number) => Promise<void>,
+): Promise<{ ops: number; perSecond: number; errors: number }> {
   const until = Date.now() + seconds * 1000;
   let ops = 0;
   let errors = 0;
@@ -80,7 +84,9 @@ async function main(): Promise<void> {
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(String(res.status));
     });
-    console.log(`login (HTTP):            ${login.perSecond.toFixed(1)} logins/s total, ${(login.perSecond / cores).toFixed(1)} logins/s per core (${login.ops} ok, ${login.errors} errors)`);
+    console.log(
+      `login (HTTP):            ${login.perSecond.toFixed(1)} logins/s total, ${(login.perSecond / cores).toFixed(1)} logins/s per core (${login.ops} ok, ${login.errors} errors)`,
+    );
 
     const verifier = t.api.app.get(AccessTokenVerifier);
     const tokens = t.api.app.get(AccessTokens, { strict: false });

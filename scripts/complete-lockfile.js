@@ -42,7 +42,12 @@ for (const [location, entry] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
     const target = `node_modules/${name}`;
     if (lock.packages[target] || lock.packages[`${location}/node_modules/${name}`]) continue;
-    const platform = platformOf(name.split('/').pop().replace(/^.*?-binding-/, ''));
+    const platform = platformOf(
+      name
+        .split('/')
+        .pop()
+        .replace(/^.*?-binding-/, ''),
+    );
     if (!platform) continue; // not a platform binary: leave it to npm
     lock.packages[target] = { version, ...(entry.dev ? { dev: true } : {}), optional: true, ...platform };
     added++;

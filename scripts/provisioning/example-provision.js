@@ -13,7 +13,7 @@ if (!UUID_RE.test(teamId || '') || !/^[a-z][a-z0-9-]{1,62}$/.test(productCode ||
   process.exit(2);
 }
 
-const crypto = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const db = `${productCode.replace(/-/g, '_')}_${teamId.replace(/-/g, '').slice(0, 16)}`;
-const password = crypto.randomBytes(18).toString('base64url');
+const password = randomBytes(18).toString('base64url');
 process.stdout.write(JSON.stringify({ connectionString: `postgres://${db}:${password}@db.internal:5432/${db}` }) + '\n');

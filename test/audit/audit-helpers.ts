@@ -42,7 +42,12 @@ export async function teamWithOwner(t: TestApp, name: string, ownerId: string): 
 /** Adds a member holding `roleCode` (a system role, or a custom role created here with `privileges`). */
 export async function addMember(t: TestApp, teamId: string, userId: string, roleCode: string, privileges: string[] = []): Promise<void> {
   await sql(t, `INSERT INTO aventian.tbl_team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [teamId, userId]);
-  let role = (await sql<{ id: string }>(t, `SELECT id FROM aventian.tbl_roles WHERE code = $1 AND (team_id IS NULL OR team_id = $2)`, [roleCode, teamId]))[0];
+  let role = (
+    await sql<{ id: string }>(t, `SELECT id FROM aventian.tbl_roles WHERE code = $1 AND (team_id IS NULL OR team_id = $2)`, [
+      roleCode,
+      teamId,
+    ])
+  )[0];
   if (!role) {
     role = { id: newId() };
     await sql(t, `INSERT INTO aventian.tbl_roles (id, team_id, code, name) VALUES ($1, $2, $3, $3)`, [role.id, teamId, roleCode]);

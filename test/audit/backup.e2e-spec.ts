@@ -32,7 +32,9 @@ async function relationCount(url: string): Promise<number> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('aventian', 'aventian_audit')`);
+    const r = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('aventian', 'aventian_audit')`,
+    );
     return r.rows[0].n;
   } finally {
     await c.end();

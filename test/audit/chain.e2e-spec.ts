@@ -50,7 +50,9 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
       const other = second.api.app.get(AuditService);
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          i % 2 ? record(teamId, 'test.two-instances', { i }) : second.db.transaction(() => other.record({ teamId, action: 'test.two-instances', data: { i } })),
+          i % 2
+            ? record(teamId, 'test.two-instances', { i })
+            : second.db.transaction(() => other.record({ teamId, action: 'test.two-instances', data: { i } })),
         ),
       );
       await expect(verifier.verify(teamId)).resolves.toMatchObject({ ok: true, checked: 40 });
@@ -71,8 +73,15 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
       }),
     ).rejects.toThrow('change failed');
     await record(teamId, 'test.kept');
-    const actions = await sql<{ action: string; seq: string }>(t, `SELECT action, seq FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId]);
-    expect(actions).toEqual([{ action: 'test.kept', seq: '1' }, { action: 'test.kept', seq: '2' }]);
+    const actions = await sql<{ action: string; seq: string }>(
+      t,
+      `SELECT action, seq FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`,
+      [teamId],
+    );
+    expect(actions).toEqual([
+      { action: 'test.kept', seq: '1' },
+      { action: 'test.kept', seq: '2' },
+    ]);
     expect((await verifier.verify(teamId)).ok).toBe(true);
   });
 
@@ -107,7 +116,10 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
     const message = checkpointMessage({ teamId: cp.team_id, seq: cp.seq, eventId: cp.event_id, hash: cp.hash, ts: cp.ts });
     expect(verify(null, message, key, cp.signature)).toBe(true);
     // The private key is stored sealed, never in clear.
-    const [stored] = await sql<{ private_key_sealed: Buffer; kek_id: string }>(t, `SELECT private_key_sealed, kek_id FROM aventian_audit.audit_signing_keys`);
+    const [stored] = await sql<{ private_key_sealed: Buffer; kek_id: string }>(
+      t,
+      `SELECT private_key_sealed, kek_id FROM aventian_audit.audit_signing_keys`,
+    );
     expect(stored.private_key_sealed.includes(Buffer.from('PRIVATE KEY'))).toBe(false);
     expect(stored.kek_id).toBe('local');
     expect(t.api.app.get(AuditSigner)).toBeDefined();
@@ -116,7 +128,9 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
   it('refuses UPDATE, DELETE and TRUNCATE from the app role, even with the purge flag set', async () => {
     const teamId = newId();
     await record(teamId, 'test.append-only');
-    await expect(sql(t, `UPDATE aventian_audit.audit_events SET action = 'x' WHERE team_id = $1`, [teamId])).rejects.toThrow(/permission denied/);
+    await expect(sql(t, `UPDATE aventian_audit.audit_events SET action = 'x' WHERE team_id = $1`, [teamId])).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(sql(t, `DELETE FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).rejects.toThrow(/permission denied/);
     await expect(sql(t, `TRUNCATE aventian_audit.audit_events`)).rejects.toThrow(/permission denied/);
     await expect(
@@ -130,13 +144,19 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
     // The trigger holds even for the owner unless triggers are bypassed on purpose.
     const owner = await ownerClient(t);
     try {
-      await expect(owner.query(`UPDATE aventian_audit.audit_events SET action = 'x' WHERE team_id = $1`, [teamId])).rejects.toThrow(/AUDIT_APPEND_ONLY/);
-      await expect(owner.query(`DELETE FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).rejects.toThrow(/AUDIT_APPEND_ONLY/);
+      await expect(owner.query(`UPDATE aventian_audit.audit_events SET action = 'x' WHERE team_id = $1`, [teamId])).rejects.toThrow(
+        /AUDIT_APPEND_ONLY/,
+      );
+      await expect(owner.query(`DELETE FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).rejects.toThrow(
+        /AUDIT_APPEND_ONLY/,
+      );
       await expect(owner.query(`TRUNCATE aventian_audit.audit_events`)).rejects.toThrow(/AUDIT_APPEND_ONLY/);
     } finally {
       await owner.end();
     }
-    expect(await sql(t, `SELECT 1 FROM aventian_audit.audit_events WHERE team_id = $1 AND action = 'test.append-only'`, [teamId])).toHaveLength(1);
+    expect(
+      await sql(t, `SELECT 1 FROM aventian_audit.audit_events WHERE team_id = $1 AND action = 'test.append-only'`, [teamId]),
+    ).toHaveLength(1);
   });
 
   describe('tampering as the table owner (triggers bypassed) is reported', () => {
@@ -152,13 +172,17 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
     async function chainOf(n: number): Promise<{ teamId: string; ids: string[] }> {
       const teamId = newId();
       for (let i = 0; i < n; i++) await record(teamId, 'test.tamper', { i });
-      const ids = (await sql<{ id: string }>(t, `SELECT id FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId])).map((r) => r.id);
+      const ids = (
+        await sql<{ id: string }>(t, `SELECT id FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId])
+      ).map((r) => r.id);
       return { teamId, ids };
     }
 
     it('an edited field: hash mismatch at that event, over HTTP too', async () => {
       const { teamId, ids } = await chainOf(8);
-      await expect(t.http.get(`/v1/audit/verify?teamId=${teamId}`).set(admin.auth).expect(200)).resolves.toMatchObject({ body: { ok: true, checked: 8 } });
+      await expect(t.http.get(`/v1/audit/verify?teamId=${teamId}`).set(admin.auth).expect(200)).resolves.toMatchObject({
+        body: { ok: true, checked: 8 },
+      });
       await tamper(`UPDATE aventian_audit.audit_events SET data = '{"i": 99}' WHERE id = $1`, [ids[3]]);
       const res = await t.http.get(`/v1/audit/verify?teamId=${teamId}`).set(admin.auth).expect(200);
       expect(res.body).toEqual({ ok: false, checked: 3, firstBrokenId: ids[3], reason: 'hash_mismatch' });
@@ -178,13 +202,21 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
       const rows = await sql<AuditEventRow>(t, `SELECT * FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId]);
       rows[1].data = { i: 1000 };
       rows[1].hash = chainHash(rows[1].prev_hash, hashPayload(rows[1]));
-      await tamper(`UPDATE aventian_audit.audit_events SET data = $2, hash = $3 WHERE id = $1`, [ids[1], JSON.stringify(rows[1].data), rows[1].hash]);
+      await tamper(`UPDATE aventian_audit.audit_events SET data = $2, hash = $3 WHERE id = $1`, [
+        ids[1],
+        JSON.stringify(rows[1].data),
+        rows[1].hash,
+      ]);
       await expect(verifier.verify(teamId)).resolves.toMatchObject({ ok: false, firstBrokenId: ids[2], reason: 'prev_hash_mismatch' });
       // Re-link every later event too: only the Ed25519 checkpoint (seq 5) still tells.
       for (let i = 2; i < rows.length; i++) {
         rows[i].prev_hash = rows[i - 1].hash;
         rows[i].hash = chainHash(rows[i].prev_hash, hashPayload(rows[i]));
-        await tamper(`UPDATE aventian_audit.audit_events SET prev_hash = $2, hash = $3 WHERE id = $1`, [ids[i], rows[i].prev_hash, rows[i].hash]);
+        await tamper(`UPDATE aventian_audit.audit_events SET prev_hash = $2, hash = $3 WHERE id = $1`, [
+          ids[i],
+          rows[i].prev_hash,
+          rows[i].hash,
+        ]);
       }
       await expect(verifier.verify(teamId)).resolves.toMatchObject({ ok: false, firstBrokenId: ids[4], reason: 'checkpoint_mismatch' });
     });
@@ -198,20 +230,37 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
     it('a forged checkpoint signature', async () => {
       const { teamId, ids } = await chainOf(5);
       await tamper(`UPDATE aventian_audit.audit_checkpoints SET signature = digest('x', 'sha512') WHERE team_id = $1`, [teamId]);
-      await expect(verifier.verify(teamId)).resolves.toMatchObject({ ok: false, firstBrokenId: ids[4], reason: 'bad_checkpoint_signature' });
+      await expect(verifier.verify(teamId)).resolves.toMatchObject({
+        ok: false,
+        firstBrokenId: ids[4],
+        reason: 'bad_checkpoint_signature',
+      });
     });
   });
 
   it('npm run cli -- audit:verify reports the break and exits 1', async () => {
     const teamId = newId();
     for (let i = 0; i < 3; i++) await record(teamId, 'test.cli', { i });
-    const ids = (await sql<{ id: string }>(t, `SELECT id FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId])).map((r) => r.id);
+    const ids = (await sql<{ id: string }>(t, `SELECT id FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq`, [teamId])).map(
+      (r) => r.id,
+    );
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args], {
-          env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: t.database!.url, DATA_DIR: t.config.DATA_DIR, LOCAL_KEY_FILE: t.config.LOCAL_KEY_FILE! },
-          cwd: join(__dirname, '../..'),
-        });
+        const child = spawn(
+          process.execPath,
+          ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
+          {
+            env: {
+              PATH: process.env.PATH,
+              NODE_ENV: 'test',
+              LOG_LEVEL: 'silent',
+              DATABASE_URL: t.database!.url,
+              DATA_DIR: t.config.DATA_DIR,
+              LOCAL_KEY_FILE: t.config.LOCAL_KEY_FILE!,
+            },
+            cwd: join(__dirname, '../..'),
+          },
+        );
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));

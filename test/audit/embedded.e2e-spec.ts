@@ -15,9 +15,13 @@ describe('audit on embedded PGlite', () => {
   it('chains, signs checkpoints, verifies and stays append-only', async () => {
     const audit = t.api.app.get(AuditService);
     const teamId = newId();
-    await Promise.all(Array.from({ length: 7 }, (_, i) => t.db.transaction(() => audit.record({ teamId, action: 'embedded.test', data: { i } }))));
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) => t.db.transaction(() => audit.record({ teamId, action: 'embedded.test', data: { i } }))),
+    );
     await expect(t.api.app.get(AuditVerifier).verify(teamId)).resolves.toMatchObject({ ok: true, checked: 7 });
-    const cps = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM aventian_audit.audit_checkpoints WHERE team_id = $1`, [teamId]);
+    const cps = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM aventian_audit.audit_checkpoints WHERE team_id = $1`, [
+      teamId,
+    ]);
     expect(cps[0].n).toBe(2);
     await expect(t.db.query(`DELETE FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).rejects.toThrow(/permission denied/);
   });

@@ -36,7 +36,10 @@ describe('management API changes land in the audit trail', () => {
   });
 
   async function signUp(label: string, email = `${label}-${randomBytes(4).toString('hex')}@trail.test`) {
-    const res = await t.http.post('/v1/auth/signup').send({ email, password: PASSWORD, displayName: label, teamName: `${label} team` }).expect(201);
+    const res = await t.http
+      .post('/v1/auth/signup')
+      .send({ email, password: PASSWORD, displayName: label, teamName: `${label} team` })
+      .expect(201);
     return { userId: res.body.user.id as string, teamId: res.body.team.id as string, token: res.body.accessToken as string, email };
   }
 
@@ -44,7 +47,11 @@ describe('management API changes land in the audit trail', () => {
     const out: TrailEvent[] = [];
     let cursor: string | undefined;
     do {
-      const res = await t.http.get('/v1/audit/events').query({ ...query, limit: 200, ...(cursor ? { cursor } : {}) }).set(admin.auth).expect(200);
+      const res = await t.http
+        .get('/v1/audit/events')
+        .query({ ...query, limit: 200, ...(cursor ? { cursor } : {}) })
+        .set(admin.auth)
+        .expect(200);
       out.push(...res.body.items);
       cursor = res.body.nextCursor ?? undefined;
     } while (cursor);
@@ -61,14 +68,38 @@ describe('management API changes land in the audit trail', () => {
     await t.http.patch(`/v1/teams/${team.id}`).set(o).send({ name: 'Trail team renamed' }).expect(200);
 
     // --- roles ---
-    await t.http.post(`/v1/teams/${team.id}/roles`).set(o).send({ code: 'auditors', name: 'Auditors', privileges: ['team.audit:read'] }).expect(201);
-    await t.http.post(`/v1/teams/${team.id}/roles`).set(o).send({ code: 'viewers', name: 'Viewers', privileges: ['team:read'] }).expect(201);
-    await t.http.put(`/v1/teams/${team.id}/roles/auditors/privileges`).set(o).send({ privileges: ['team.audit:read', 'team:read'] }).expect(200);
+    await t.http
+      .post(`/v1/teams/${team.id}/roles`)
+      .set(o)
+      .send({ code: 'auditors', name: 'Auditors', privileges: ['team.audit:read'] })
+      .expect(201);
+    await t.http
+      .post(`/v1/teams/${team.id}/roles`)
+      .set(o)
+      .send({ code: 'viewers', name: 'Viewers', privileges: ['team:read'] })
+      .expect(201);
+    await t.http
+      .put(`/v1/teams/${team.id}/roles/auditors/privileges`)
+      .set(o)
+      .send({ privileges: ['team.audit:read', 'team:read'] })
+      .expect(200);
 
     // --- invitations and membership ---
     const inviteeEmail = `invitee-${randomBytes(4).toString('hex')}@trail.test`;
-    const invitation = (await t.http.post(`/v1/teams/${team.id}/invitations`).set(o).send({ email: inviteeEmail, roles: ['auditors'] }).expect(201)).body;
-    const spare = (await t.http.post(`/v1/teams/${team.id}/invitations`).set(o).send({ email: `spare-${randomBytes(4).toString('hex')}@trail.test`, roles: [] }).expect(201)).body;
+    const invitation = (
+      await t.http
+        .post(`/v1/teams/${team.id}/invitations`)
+        .set(o)
+        .send({ email: inviteeEmail, roles: ['auditors'] })
+        .expect(201)
+    ).body;
+    const spare = (
+      await t.http
+        .post(`/v1/teams/${team.id}/invitations`)
+        .set(o)
+        .send({ email: `spare-${randomBytes(4).toString('hex')}@trail.test`, roles: [] })
+        .expect(201)
+    ).body;
     await t.http.delete(`/v1/teams/${team.id}/invitations/${spare.id}`).set(o).expect(204);
     const invitee = await signUp('invitee', inviteeEmail);
     await t.http.post(`/v1/invitations/${invitation.token}/accept`).set(auth(invitee.token)).send({}).expect(200);
@@ -76,16 +107,32 @@ describe('management API changes land in the audit trail', () => {
     // --- grants and revokes ---
     await t.http.post(`/v1/teams/${team.id}/members/${invitee.userId}/roles/viewers`).set(o).expect(201);
     await t.http.delete(`/v1/teams/${team.id}/members/${invitee.userId}/roles/viewers`).set(o).expect(204);
-    await t.http.put(`/v1/teams/${team.id}/members/${invitee.userId}/roles`).set(o).send({ roles: ['viewers'] }).expect(200);
+    await t.http
+      .put(`/v1/teams/${team.id}/members/${invitee.userId}/roles`)
+      .set(o)
+      .send({ roles: ['viewers'] })
+      .expect(200);
 
     // --- products (platform admin) ---
     const code = `trail-${randomBytes(3).toString('hex')}`;
-    await t.http.post('/v1/products').set(a).send({
-      code, name: 'Trail product', provisioningScript: 'example-provision.js', dashboardUrl: 'https://dash.example.com', allowedResourceTypes: ['orders'],
-    }).expect(201);
+    await t.http
+      .post('/v1/products')
+      .set(a)
+      .send({
+        code,
+        name: 'Trail product',
+        provisioningScript: 'example-provision.js',
+        dashboardUrl: 'https://dash.example.com',
+        allowedResourceTypes: ['orders'],
+      })
+      .expect(201);
     await t.http.patch(`/v1/products/${code}`).set(a).send({ name: 'Trail product v2' }).expect(200);
     await t.http.post(`/v1/products/${code}/privileges`).set(a).send({ resourceType: 'orders', action: 'read' }).expect(201);
-    await t.http.post(`/v1/products/${code}/role-templates`).set(a).send({ code: 'orders.viewer', name: 'Orders viewer', privileges: ['orders:read'] }).expect(201);
+    await t.http
+      .post(`/v1/products/${code}/role-templates`)
+      .set(a)
+      .send({ code: 'orders.viewer', name: 'Orders viewer', privileges: ['orders:read'] })
+      .expect(201);
     await t.http.put(`/v1/products/${code}/role-templates/orders.viewer/privileges`).set(a).send({ privileges: [] }).expect(200);
     const key = (await t.http.post(`/v1/products/${code}/api-keys`).set(a).send({ name: 'backend' }).expect(201)).body;
     await t.http.delete(`/v1/products/${code}/api-keys/${key.id}`).set(a).expect(204);
@@ -95,26 +142,53 @@ describe('management API changes land in the audit trail', () => {
     await t.http.post(`/v1/teams/${team.id}/subscriptions`).set(o).send({ productCode: code, plan: 'pro', seats: 5 }).expect(201);
     await t.http.patch(`/v1/teams/${team.id}/subscriptions/${code}`).set(o).send({ plan: 'enterprise' }).expect(200);
     const secretConnection = `postgres://tenant:Sup3rSecret${randomBytes(4).toString('hex')}@db.internal/tenant`;
-    await t.http.put(`/v1/teams/${team.id}/subscriptions/${code}/db-connection`).set(a).send({ connectionString: secretConnection }).expect(204);
+    await t.http
+      .put(`/v1/teams/${team.id}/subscriptions/${code}/db-connection`)
+      .set(a)
+      .send({ connectionString: secretConnection })
+      .expect(204);
     const read = await t.http.get(`/v1/teams/${team.id}/db-connection`).set(auth(readerKey)).expect(200);
     expect(read.body.connectionString).toBe(secretConnection);
-    await t.http.delete(`/v1/teams/${team.id}/subscriptions/${code}`).set(o).expect((r) => expect([200, 204]).toContain(r.status));
+    await t.http
+      .delete(`/v1/teams/${team.id}/subscriptions/${code}`)
+      .set(o)
+      .expect((r) => expect([200, 204]).toContain(r.status));
 
     // --- member removal, users, team deletion ---
     await t.http.delete(`/v1/teams/${team.id}/members/${invitee.userId}`).set(o).expect(204);
     await t.http.patch('/v1/me').set(o).send({ displayName: 'Owner renamed' }).expect(200);
-    await t.http.patch('/v1/me').set(auth(invitee.token)).send({ password: `${PASSWORD}-new`, currentPassword: PASSWORD }).expect(200);
+    await t.http
+      .patch('/v1/me')
+      .set(auth(invitee.token))
+      .send({ password: `${PASSWORD}-new`, currentPassword: PASSWORD })
+      .expect(200);
     await t.http.patch(`/v1/users/${invitee.userId}`).set(a).send({ status: 'disabled' }).expect(200);
     await t.http.patch(`/v1/users/${invitee.userId}`).set(a).send({ status: 'active' }).expect(200);
-    await t.http.delete(`/v1/teams/${team.id}`).set(o).expect((r) => expect([200, 204]).toContain(r.status));
+    await t.http
+      .delete(`/v1/teams/${team.id}`)
+      .set(o)
+      .expect((r) => expect([200, 204]).toContain(r.status));
 
     // --- the trail ---
     const teamTrail = await trail({ teamId: team.id });
     const teamActions = teamTrail.map((e) => e.action);
     for (const action of [
-      'team.created', 'team.renamed', 'role.created', 'role.privileges_changed', 'invitation.created', 'invitation.revoked',
-      'invitation.accepted', 'member.added', 'role.granted', 'role.revoked', 'subscription.created', 'subscription.updated', 'subscription.canceled',
-      'member.removed', 'db_connection.read', 'team.deleted',
+      'team.created',
+      'team.renamed',
+      'role.created',
+      'role.privileges_changed',
+      'invitation.created',
+      'invitation.revoked',
+      'invitation.accepted',
+      'member.added',
+      'role.granted',
+      'role.revoked',
+      'subscription.created',
+      'subscription.updated',
+      'subscription.canceled',
+      'member.removed',
+      'db_connection.read',
+      'team.deleted',
     ]) {
       expect({ action, present: teamActions.includes(action) }).toEqual({ action, present: true });
     }
@@ -134,12 +208,25 @@ describe('management API changes land in the audit trail', () => {
     const mineOnly = everything.filter((e) => [owner.userId, admin.id, invitee.userId].includes(e.actorId ?? ''));
     const platformActions = mineOnly.map((e) => e.action);
     for (const action of [
-      'user.signed_up', 'product.created', 'product.updated', 'product.privilege.created', 'product.role_template.created',
-      'product.role_template.updated', 'product.api_key.created', 'product.api_key.revoked', 'user.profile_updated', 'user.password_changed', 'user.disabled', 'user.enabled',
+      'user.signed_up',
+      'product.created',
+      'product.updated',
+      'product.privilege.created',
+      'product.role_template.created',
+      'product.role_template.updated',
+      'product.api_key.created',
+      'product.api_key.revoked',
+      'user.profile_updated',
+      'user.password_changed',
+      'user.disabled',
+      'user.enabled',
     ]) {
       expect({ action, present: platformActions.includes(action) }).toEqual({ action, present: true });
     }
-    expect(mineOnly.find((e) => e.action === 'user.disabled')).toMatchObject({ actorId: admin.id, target: { type: 'user', id: invitee.userId } });
+    expect(mineOnly.find((e) => e.action === 'user.disabled')).toMatchObject({
+      actorId: admin.id,
+      target: { type: 'user', id: invitee.userId },
+    });
 
     // No secret reached the trail: not the connection string, the product key, the invitation token or a password.
     const dump = JSON.stringify(everything);
@@ -163,13 +250,17 @@ describe('management API changes land in the audit trail', () => {
     const second = (await t.http.post('/v1/teams').set(auth(owner.token)).send({ name: 'Second' }).expect(201)).body;
     await t.http.post('/v1/auth/switch-team').set(auth(owner.token)).send({ teamId: second.id }).expect(200);
     const inviteeEmail = `acc-${randomBytes(4).toString('hex')}@trail.test`;
-    const inv = (await t.http.post(`/v1/teams/${second.id}/invitations`).set(auth(owner.token)).send({ email: inviteeEmail, roles: [] }).expect(201)).body;
+    const inv = (
+      await t.http.post(`/v1/teams/${second.id}/invitations`).set(auth(owner.token)).send({ email: inviteeEmail, roles: [] }).expect(201)
+    ).body;
     const invitee = await signUp('acc', inviteeEmail);
     await t.http.post(`/v1/invitations/${inv.token}/accept`).set(auth(invitee.token)).send({}).expect(200);
 
-    const mine = (await t.http.get('/v1/audit/activity').query({ userEmail: owner.email, limit: 200 }).set(admin.auth).expect(200)).body.items;
+    const mine = (await t.http.get('/v1/audit/activity').query({ userEmail: owner.email, limit: 200 }).set(admin.auth).expect(200)).body
+      .items;
     const actions = mine.map((i: { action: string }) => i.action);
-    for (const action of ['signup', 'login.succeeded', 'login.failed', 'team.switched']) expect({ action, present: actions.includes(action) }).toEqual({ action, present: true });
+    for (const action of ['signup', 'login.succeeded', 'login.failed', 'team.switched'])
+      expect({ action, present: actions.includes(action) }).toEqual({ action, present: true });
     expect(mine.find((i: { action: string }) => i.action === 'team.switched')).toMatchObject({ teamId: second.id, userEmail: owner.email });
     // The team owner reads the second team's activity; the acceptance is there.
     const team = (await t.http.get('/v1/audit/activity').query({ teamId: second.id }).set(auth(owner.token)).expect(200)).body.items;

@@ -12,7 +12,14 @@ describe('retention: short-term state, activity log, audit archive', () => {
   let audit: AuditService;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { AUDIT_RETENTION_DAYS: '30', RETENTION_DAYS: '8', AUDIT_CHECKPOINT_INTERVAL: '4', RETENTION_TABLE_DAYS: 'aventian.test_retention_overridden=2' } });
+    t = await startTestApp({
+      env: {
+        AUDIT_RETENTION_DAYS: '30',
+        RETENTION_DAYS: '8',
+        AUDIT_CHECKPOINT_INTERVAL: '4',
+        RETENTION_TABLE_DAYS: 'aventian.test_retention_overridden=2',
+      },
+    });
     retention = t.api.app.get(RetentionService);
     audit = t.api.app.get(AuditService);
   });
@@ -23,7 +30,21 @@ describe('retention: short-term state, activity log, audit archive', () => {
 
   /** Records with the JS clock set `daysAgo` back (only Date is faked; timers and I/O run normally). */
   async function recordAt(daysAgo: number, teamId: string | null, action: string, data: Record<string, unknown> = {}): Promise<void> {
-    jest.useFakeTimers({ now: Date.now() - daysAgo * DAY, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: Date.now() - daysAgo * DAY,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'setTimeout',
+        'setInterval',
+        'clearTimeout',
+        'clearInterval',
+        'clearImmediate',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
     try {
       await t.db.transaction(() => audit.record({ teamId, action, data }));
     } finally {
@@ -35,7 +56,9 @@ describe('retention: short-term state, activity log, audit archive', () => {
     const owner = await ownerClient(t);
     try {
       for (const name of ['test_retention_sessions', 'test_retention_overridden']) {
-        await owner.query(`CREATE TABLE aventian.${name} (id uuid PRIMARY KEY DEFAULT aventian.uuidv7(), expires_at timestamptz, revoked_at timestamptz)`);
+        await owner.query(
+          `CREATE TABLE aventian.${name} (id uuid PRIMARY KEY DEFAULT aventian.uuidv7(), expires_at timestamptz, revoked_at timestamptz)`,
+        );
         await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON aventian.${name} TO aventian_app`);
         await owner.query(
           `INSERT INTO aventian.${name} (expires_at, revoked_at) VALUES
@@ -50,10 +73,25 @@ describe('retention: short-term state, activity log, audit archive', () => {
     }
     const report = await retention.run({
       rules: [
-        { table: 'aventian.test_retention_sessions', criteria: [{ columns: ['expires_at'], sql: 'expires_at < $1' }, { columns: ['revoked_at'], sql: 'revoked_at < $1' }] },
-        { table: 'aventian.test_retention_overridden', criteria: [{ columns: ['expires_at'], sql: 'expires_at < $1' }, { columns: ['revoked_at'], sql: 'revoked_at < $1' }] },
+        {
+          table: 'aventian.test_retention_sessions',
+          criteria: [
+            { columns: ['expires_at'], sql: 'expires_at < $1' },
+            { columns: ['revoked_at'], sql: 'revoked_at < $1' },
+          ],
+        },
+        {
+          table: 'aventian.test_retention_overridden',
+          criteria: [
+            { columns: ['expires_at'], sql: 'expires_at < $1' },
+            { columns: ['revoked_at'], sql: 'revoked_at < $1' },
+          ],
+        },
         { table: 'aventian.test_no_such_table', criteria: [{ columns: ['expires_at'], sql: 'expires_at < $1' }] },
-        { table: 'aventian.test_retention_sessions', criteria: [{ columns: ['revoked_at', 'no_such_column'], sql: 'no_such_column < $1' }] },
+        {
+          table: 'aventian.test_retention_sessions',
+          criteria: [{ columns: ['revoked_at', 'no_such_column'], sql: 'no_such_column < $1' }],
+        },
       ],
     });
     expect(report.tables).toEqual([
@@ -68,7 +106,10 @@ describe('retention: short-term state, activity log, audit archive', () => {
 
   it('the default rules run against whatever tables this build has', async () => {
     const userId = newId();
-    await sql(t, `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, 'r')`, [userId, `r-${userId}@x.test`]);
+    await sql(t, `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, 'r')`, [
+      userId,
+      `r-${userId}@x.test`,
+    ]);
     await sql(
       t,
       `INSERT INTO aventian.sessions (user_id, expires_at, status, revoked_at) VALUES
@@ -84,12 +125,19 @@ describe('retention: short-term state, activity log, audit archive', () => {
     );
     const report = await retention.run();
     expect(report.tables.map((x) => x.table)).toEqual([
-      'aventian.sessions', 'aventian.refresh_tokens', 'aventian.tbl_invitations', 'aventian.invitations', 'aventian.tbl_mail_outbox', 'aventian.mail_outbox',
+      'aventian.sessions',
+      'aventian.refresh_tokens',
+      'aventian.tbl_invitations',
+      'aventian.invitations',
+      'aventian.tbl_mail_outbox',
+      'aventian.mail_outbox',
     ]);
     expect(report.skippedLocked).toBeUndefined();
     expect(report.tables.find((x) => x.table === 'aventian.invitations')).toMatchObject({ skipped: 'no such table' });
     expect(await sql(t, `SELECT status FROM aventian.sessions WHERE user_id = $1`, [userId])).toEqual([{ status: 'active' }]);
-    const mail = await sql<{ subject: string }>(t, `SELECT subject FROM aventian.tbl_mail_outbox WHERE to_address = $1 ORDER BY subject`, [`r-${userId}@x.test`]);
+    const mail = await sql<{ subject: string }>(t, `SELECT subject FROM aventian.tbl_mail_outbox WHERE to_address = $1 ORDER BY subject`, [
+      `r-${userId}@x.test`,
+    ]);
     expect(mail.map((m) => m.subject)).toEqual(['new', 'queued']);
   });
 
@@ -107,7 +155,9 @@ describe('retention: short-term state, activity log, audit archive', () => {
     await expect(sql(t, `DELETE FROM aventian_audit.activity_log WHERE team_id = $1`, [teamId])).rejects.toThrow(/permission denied/);
     const report = await retention.run({ rules: [] });
     expect(report.activityDeleted).toBeGreaterThanOrEqual(1);
-    const left = await sql<{ action: string }>(t, `SELECT action FROM aventian_audit.activity_log WHERE team_id = $1 ORDER BY ts`, [teamId]);
+    const left = await sql<{ action: string }>(t, `SELECT action FROM aventian_audit.activity_log WHERE team_id = $1 ORDER BY ts`, [
+      teamId,
+    ]);
     expect(left.map((r) => r.action)).toEqual(['recent', 'now']);
   });
 
@@ -172,7 +222,11 @@ describe('retention: short-term state, activity log, audit archive', () => {
     await recordAt(0, teamId, 'test.recent');
     const archiver = t.api.app.get(AuditArchiver);
     const results = (await archiver.archiveExpired(30, 2n)).filter((a) => a.teamId === teamId);
-    expect(results.map((a) => [a.fromSeq, a.toSeq])).toEqual([['1', '2'], ['3', '4'], ['5', '5']]);
+    expect(results.map((a) => [a.fromSeq, a.toSeq])).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+      ['5', '5'],
+    ]);
     await expect(t.api.app.get(AuditVerifier).verify(teamId)).resolves.toMatchObject({ ok: true, checked: 4 }); // recent + 3 pointers
     await expect(archiver.verifyArchives(teamId)).resolves.toEqual({ ok: true, archives: 3, events: 5 });
   });
@@ -188,7 +242,11 @@ describe('retention: short-term state, activity log, audit archive', () => {
     const bytes = Buffer.concat(parts);
     bytes[bytes.length - 5] ^= 0xff;
     await store.put(mine.objectKey, Readable.from([bytes]));
-    await expect(t.api.app.get(AuditArchiver).verifyArchives(teamId)).resolves.toMatchObject({ ok: false, objectKey: mine.objectKey, reason: 'unreadable' });
+    await expect(t.api.app.get(AuditArchiver).verifyArchives(teamId)).resolves.toMatchObject({
+      ok: false,
+      objectKey: mine.objectKey,
+      reason: 'unreadable',
+    });
   });
 
   it('the purge function refuses recent events even with an archive row', async () => {
@@ -203,7 +261,9 @@ describe('retention: short-term state, activity log, audit archive', () => {
        VALUES ($1, 1, 1, 1, $2, 'x', $2, $3)`,
       [teamId, e.hash, e.id],
     );
-    await expect(sql(t, `SELECT aventian_audit.purge_archived_events($1, 1, 0)`, [teamId])).rejects.toThrow(/AUDIT_NOT_ARCHIVED|AUDIT_TOO_RECENT/);
+    await expect(sql(t, `SELECT aventian_audit.purge_archived_events($1, 1, 0)`, [teamId])).rejects.toThrow(
+      /AUDIT_NOT_ARCHIVED|AUDIT_TOO_RECENT/,
+    );
     expect(await sql(t, `SELECT 1 FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).toHaveLength(1);
   });
 

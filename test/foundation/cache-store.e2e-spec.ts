@@ -2,11 +2,14 @@ import { CacheStore, MemoryCacheStore, RedisCacheStore } from '@avn/cache';
 import { randomCachePrefix, REDIS_URL } from '@avn/testing';
 
 const stores: Array<[string, () => Promise<CacheStore>]> = [
-  ['redis', async () => {
-    const store = new RedisCacheStore({ url: REDIS_URL, keyPrefix: randomCachePrefix() });
-    expect(await store.waitUntilReady(5000)).toBe(true);
-    return store;
-  }],
+  [
+    'redis',
+    async () => {
+      const store = new RedisCacheStore({ url: REDIS_URL, keyPrefix: randomCachePrefix() });
+      expect(await store.waitUntilReady(5000)).toBe(true);
+      return store;
+    },
+  ],
   ['memory', async () => new MemoryCacheStore()],
 ];
 

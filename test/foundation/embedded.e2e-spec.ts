@@ -92,7 +92,9 @@ describe('bootstrap admin from configuration (real PostgreSQL)', () => {
         await two.close();
       }
       const rows = await one.db.asPlatform(() =>
-        one.db.query(`SELECT u.email_normalized FROM aventian.tbl_platform_role_assignments a JOIN aventian.tbl_users u ON u.id = a.user_id`),
+        one.db.query(
+          `SELECT u.email_normalized FROM aventian.tbl_platform_role_assignments a JOIN aventian.tbl_users u ON u.id = a.user_id`,
+        ),
       );
       expect(rows).toEqual([{ email_normalized: 'root@example.com' }]);
     } finally {

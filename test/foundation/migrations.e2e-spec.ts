@@ -14,7 +14,11 @@ describe('migrations on real PostgreSQL', () => {
 
   const runner = () => new MigrationRunner(conn, { appRole: APP_ROLE, embedded: false });
   const tables = async () =>
-    (await owner.query<{ t: string }>(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema LIKE 'aventian%' ORDER BY 1`)).rows.map((r) => r.t);
+    (
+      await owner.query<{ t: string }>(
+        `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema LIKE 'aventian%' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.t);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -39,7 +43,13 @@ describe('migrations on real PostgreSQL', () => {
   });
 
   it('gives every application table a uuid primary key, created_at and updated_at', async () => {
-    const { rows } = await owner.query<{ table_name: string; has_id: boolean; has_created: boolean; has_updated: boolean; has_trigger: boolean }>(`
+    const { rows } = await owner.query<{
+      table_name: string;
+      has_id: boolean;
+      has_created: boolean;
+      has_updated: boolean;
+      has_trigger: boolean;
+    }>(`
       SELECT c.relname AS table_name,
         EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)
                 WHERE a.attrelid = c.oid AND a.attname = 'id' AND a.atttypid = 'uuid'::regtype) AS has_id,
@@ -54,7 +64,9 @@ describe('migrations on real PostgreSQL', () => {
   });
 
   it('maintains updated_at on update and generates UUIDv7 ids in SQL', async () => {
-    const { rows: [user] } = await owner.query(
+    const {
+      rows: [user],
+    } = await owner.query(
       `INSERT INTO aventian.tbl_users (email, email_normalized, display_name) VALUES ('t@example.com', 't@example.com', 'T')
        RETURNING id, created_at, updated_at`,
     );
@@ -63,7 +75,9 @@ describe('migrations on real PostgreSQL', () => {
     const ms = parseInt(user.id.replace(/-/g, '').slice(0, 12), 16);
     expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
     await new Promise((r) => setTimeout(r, 20));
-    const { rows: [after] } = await owner.query(`UPDATE aventian.tbl_users SET display_name = 'T2' WHERE id = $1 RETURNING updated_at, created_at`, [user.id]);
+    const {
+      rows: [after],
+    } = await owner.query(`UPDATE aventian.tbl_users SET display_name = 'T2' WHERE id = $1 RETURNING updated_at, created_at`, [user.id]);
     expect(after.updated_at.getTime()).toBeGreaterThan(user.updated_at.getTime());
     expect(after.created_at.getTime()).toBe(user.created_at.getTime());
   });
@@ -71,14 +85,19 @@ describe('migrations on real PostgreSQL', () => {
   it('leaves the schema as it was when a migration fails half-way', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'avn-mig-'));
     try {
-      writeFileSync(join(dir, '9001_half_broken.sql'), `
+      writeFileSync(
+        join(dir, '9001_half_broken.sql'),
+        `
         CREATE TABLE aventian.tbl_should_not_exist (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
         ALTER TABLE aventian.tbl_users ADD COLUMN should_not_exist text;
-        SELECT no_such_function();`);
+        SELECT no_such_function();`,
+      );
       const before = await tables();
       await expect(runner().run(readMigrations(dir))).rejects.toThrow(/9001_half_broken failed/);
       expect(await tables()).toEqual(before);
-      const column = await owner.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'tbl_users' AND column_name = 'should_not_exist'`);
+      const column = await owner.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'tbl_users' AND column_name = 'should_not_exist'`,
+      );
       expect(column.rowCount).toBe(0);
       const recorded = await owner.query(`SELECT 1 FROM aventian.schema_migrations WHERE version = '9001'`);
       expect(recorded.rowCount).toBe(0);
@@ -97,17 +116,25 @@ describe('migrations on real PostgreSQL', () => {
   it('builds indexes CONCURRENTLY outside a transaction and drops them again on failure', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'avn-mig-'));
     try {
-      writeFileSync(join(dir, '9002_concurrent_index.sql'), `-- avn:no-transaction
-CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_display_name ON aventian.tbl_users (display_name);`);
+      writeFileSync(
+        join(dir, '9002_concurrent_index.sql'),
+        `-- avn:no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_display_name ON aventian.tbl_users (display_name);`,
+      );
       await runner().run(readMigrations(dir));
       const ok = await owner.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'aventian.idx_users_display_name'::regclass`);
       expect(ok.rows[0].indisvalid).toBe(true);
 
       const bad = mkdtempSync(join(tmpdir(), 'avn-mig-'));
-      writeFileSync(join(bad, '9003_bad_index.sql'), `-- avn:no-transaction
+      writeFileSync(
+        join(bad, '9003_bad_index.sql'),
+        `-- avn:no-transaction
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_locale ON aventian.tbl_users (locale);
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_users_status_unique ON aventian.tbl_users (status);`);
-      await owner.query(`INSERT INTO aventian.tbl_users (email, email_normalized, display_name) VALUES ('u2@example.com', 'u2@example.com', 'U2')`);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_users_status_unique ON aventian.tbl_users (status);`,
+      );
+      await owner.query(
+        `INSERT INTO aventian.tbl_users (email, email_normalized, display_name) VALUES ('u2@example.com', 'u2@example.com', 'U2')`,
+      );
       await expect(runner().run(readMigrations(bad))).rejects.toThrow(/9003_bad_index failed/);
       const left = await owner.query(`SELECT indexname FROM pg_indexes WHERE indexname IN ('idx_users_locale', 'idx_users_status_unique')`);
       expect(left.rowCount).toBe(0);
@@ -122,7 +149,10 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_users_status_unique ON aventi
     const other = new Client({ connectionString: database.url });
     await other.connect();
     try {
-      writeFileSync(join(dir, '9004_slow.sql'), `SELECT pg_sleep(0.3); CREATE TABLE aventian.tbl_once (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());`);
+      writeFileSync(
+        join(dir, '9004_slow.sql'),
+        `SELECT pg_sleep(0.3); CREATE TABLE aventian.tbl_once (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());`,
+      );
       const otherConn: MigrationConnection = { query: async (sql, params) => (await other.query(sql, params)).rows };
       const files = readMigrations(dir);
       const [a, b] = await Promise.all([
@@ -147,7 +177,9 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_users_status_unique ON aventi
     });
 
     it('is not the owner, sees no team rows without a scope and only its team with one', async () => {
-      const { rows: [t1] } = await owner.query(`INSERT INTO aventian.tbl_teams (name) VALUES ('one') RETURNING id`);
+      const {
+        rows: [t1],
+      } = await owner.query(`INSERT INTO aventian.tbl_teams (name) VALUES ('one') RETURNING id`);
       await owner.query(`INSERT INTO aventian.tbl_teams (name) VALUES ('two')`);
       expect((await app.query('SELECT current_user AS u')).rows[0].u).toBe(APP_ROLE);
       expect((await app.query('SELECT * FROM aventian.tbl_teams')).rowCount).toBe(0);

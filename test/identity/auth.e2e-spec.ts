@@ -15,7 +15,9 @@ describe('identity: auth', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_IP: '8', SIGNUP_MAX_PER_IP_PER_HOUR: '3' } });
+    t = await startTestApp({
+      env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_IP: '8', SIGNUP_MAX_PER_IP_PER_HOUR: '3' },
+    });
   });
 
   afterAll(async () => {
@@ -27,8 +29,11 @@ describe('identity: auth', () => {
   describe('POST /v1/auth/signup', () => {
     it('creates the user and a team it owns, in one go, and returns tokens', async () => {
       const email = uniqueEmail('Ada').toUpperCase();
-      const res = await t.http.post('/v1/auth/signup').set('X-Forwarded-For', freshIp())
-        .send({ email: `  ${email} `, password: PASSWORD, displayName: ' Ada ', teamName: 'Analytical' }).expect(201);
+      const res = await t.http
+        .post('/v1/auth/signup')
+        .set('X-Forwarded-For', freshIp())
+        .send({ email: `  ${email} `, password: PASSWORD, displayName: ' Ada ', teamName: 'Analytical' })
+        .expect(201);
       expect(res.body).toEqual({
         user: { id: expect.any(String), email: email.trim(), displayName: 'Ada' },
         team: { id: expect.any(String), name: 'Analytical' },
@@ -45,20 +50,26 @@ describe('identity: auth', () => {
         activeTeamId: res.body.team.id,
       });
       const stored = await t.db.queryOne<{ email_normalized: string; password_hash: string }>(
-        `SELECT email_normalized, password_hash FROM aventian.tbl_users WHERE id = $1`, [res.body.user.id]);
+        `SELECT email_normalized, password_hash FROM aventian.tbl_users WHERE id = $1`,
+        [res.body.user.id],
+      );
       expect(stored!.email_normalized).toBe(email.trim().toLowerCase());
       expect(stored!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,(t=2,p=1|p=1,t=2)\$/);
       expect(await activity(t, res.body.user.id)).toEqual(['signup']);
-      const audit = await t.db.asPlatform(() => t.db.query<{ action: string }>(
-        `SELECT action FROM aventian_audit.audit_events WHERE target_id = $1`, [res.body.user.id]));
+      const audit = await t.db.asPlatform(() =>
+        t.db.query<{ action: string }>(`SELECT action FROM aventian_audit.audit_events WHERE target_id = $1`, [res.body.user.id]),
+      );
       expect(audit.map((a) => a.action)).toContain('user.signed_up');
     });
 
     it('answers 409 EMAIL_TAKEN for an address in use, whatever its case, and creates nothing', async () => {
       const first = await signup(t, 'dup');
       const teamsBefore = await t.db.asPlatform(() => t.db.query(`SELECT id FROM aventian.tbl_teams`));
-      const res = await t.http.post('/v1/auth/signup').set('X-Forwarded-For', freshIp())
-        .send({ email: first.email.toUpperCase(), password: PASSWORD, displayName: 'x', teamName: 'y' }).expect(409);
+      const res = await t.http
+        .post('/v1/auth/signup')
+        .set('X-Forwarded-For', freshIp())
+        .send({ email: first.email.toUpperCase(), password: PASSWORD, displayName: 'x', teamName: 'y' })
+        .expect(409);
       expectErrorShape(res.body, 409, 'EMAIL_TAKEN');
       const teamsAfter = await t.db.asPlatform(() => t.db.query(`SELECT id FROM aventian.tbl_teams`));
       expect(teamsAfter).toHaveLength(teamsBefore.length);
@@ -67,7 +78,11 @@ describe('identity: auth', () => {
     it.each([
       ['missing fields', {}, ['email', 'password', 'displayName', 'teamName']],
       ['an unknown field', { extra: 1 }, ['extra']],
-      ['wrong types', { email: 5, password: 123456789012345, displayName: ['a'], teamName: {} }, ['email', 'password', 'displayName', 'teamName']],
+      [
+        'wrong types',
+        { email: 5, password: 123456789012345, displayName: ['a'], teamName: {} },
+        ['email', 'password', 'displayName', 'teamName'],
+      ],
       ['a bad e-mail', { email: 'not-an-email' }, ['email']],
       ['an oversized display name', { displayName: 'x'.repeat(201) }, ['displayName']],
       ['an oversized e-mail', { email: `${'a'.repeat(320)}@x.io` }, ['email']],
@@ -88,8 +103,11 @@ describe('identity: auth', () => {
       ['a repeated common word', 'qwertyqwerty'],
       ['containing the e-mail name', 'weakling-local-part-99'],
     ])('refuses a weak password (%s) with 400 on password', async (_label, password) => {
-      const res = await t.http.post('/v1/auth/signup').set('X-Forwarded-For', freshIp())
-        .send({ email: `weakling-local-part@id.test`, password, displayName: 'W', teamName: 'T' }).expect(400);
+      const res = await t.http
+        .post('/v1/auth/signup')
+        .set('X-Forwarded-For', freshIp())
+        .send({ email: `weakling-local-part@id.test`, password, displayName: 'W', teamName: 'T' })
+        .expect(400);
       expectErrorShape(res.body, 400, 'VALIDATION_FAILED');
       expect(res.body.details).toEqual([expect.objectContaining({ field: 'password' })]);
       expect(await t.api.app.get(UsersService, { strict: false }).findByEmail('weakling-local-part@id.test')).toBeUndefined();
@@ -98,11 +116,17 @@ describe('identity: auth', () => {
     it('rate-limits sign-ups per client IP with 429 and Retry-After', async () => {
       const ip = freshIp();
       for (let i = 0; i < 3; i++) {
-        await t.http.post('/v1/auth/signup').set('X-Forwarded-For', ip)
-          .send({ email: uniqueEmail('rl'), password: 'short', displayName: 'R', teamName: 'T' }).expect(400);
+        await t.http
+          .post('/v1/auth/signup')
+          .set('X-Forwarded-For', ip)
+          .send({ email: uniqueEmail('rl'), password: 'short', displayName: 'R', teamName: 'T' })
+          .expect(400);
       }
-      const res = await t.http.post('/v1/auth/signup').set('X-Forwarded-For', ip)
-        .send({ email: uniqueEmail('rl'), password: PASSWORD, displayName: 'R', teamName: 'T' }).expect(429);
+      const res = await t.http
+        .post('/v1/auth/signup')
+        .set('X-Forwarded-For', ip)
+        .send({ email: uniqueEmail('rl'), password: PASSWORD, displayName: 'R', teamName: 'T' })
+        .expect(429);
       expectErrorShape(res.body, 429, 'RATE_LIMITED');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     });
@@ -162,7 +186,11 @@ describe('identity: auth', () => {
     });
 
     it('accepts addresses without a TLD (the embedded admin is admin@localhost)', async () => {
-      expectErrorShape((await login({ email: 'admin@localhost', password: 'not-the-password-1' }).expect(401)).body, 401, 'UNAUTHENTICATED');
+      expectErrorShape(
+        (await login({ email: 'admin@localhost', password: 'not-the-password-1' }).expect(401)).body,
+        401,
+        'UNAUTHENTICATED',
+      );
     });
 
     it('locks the account under a burst of 50 parallel wrong passwords: at most LOGIN_MAX_FAILURES checks, the rest 429', async () => {
@@ -235,22 +263,37 @@ describe('identity: auth', () => {
       await t.http.get('/v1/me').set(bearer(r2.body.accessToken)).expect(401);
       await t.http.get('/v1/me').set(u.auth).expect(401);
       const session = await t.db.queryOne<{ status: string; revoke_reason: string }>(
-        `SELECT status, revoke_reason FROM aventian.sessions WHERE id = $1`, [decodeJwt(u.accessToken).sid]);
+        `SELECT status, revoke_reason FROM aventian.sessions WHERE id = $1`,
+        [decodeJwt(u.accessToken).sid],
+      );
       expect(session).toEqual({ status: 'revoked', revoke_reason: 'refresh_reuse' });
-      const audit = await t.db.asPlatform(() => t.db.query<{ action: string }>(
-        `SELECT action FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'session.refresh_reuse_detected'`, [u.userId]));
+      const audit = await t.db.asPlatform(() =>
+        t.db.query<{ action: string }>(
+          `SELECT action FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'session.refresh_reuse_detected'`,
+          [u.userId],
+        ),
+      );
       expect(audit).toHaveLength(1);
     });
 
     it('refuses unknown, malformed, expired refresh tokens (401) and bad bodies (400)', async () => {
       const u = await signup(t, 'rexp');
-      await t.http.post('/v1/auth/refresh').send({ refreshToken: 'avn_rt_' + 'A'.repeat(43) }).expect(401);
+      await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: 'avn_rt_' + 'A'.repeat(43) })
+        .expect(401);
       await t.http.post('/v1/auth/refresh').send({ refreshToken: 'garbage' }).expect(401);
       await t.http.post('/v1/auth/refresh').send({}).expect(400);
-      await t.http.post('/v1/auth/refresh').send({ refreshToken: 'x'.repeat(129) }).expect(400);
+      await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(129) })
+        .expect(400);
       await t.http.post('/v1/auth/refresh').send({ refreshToken: u.refreshToken, extra: 1 }).expect(400);
-      await t.db.query(`UPDATE aventian.refresh_tokens SET expires_at = now() - interval '1 second'
-                         WHERE session_id = $1`, [decodeJwt(u.accessToken).sid]);
+      await t.db.query(
+        `UPDATE aventian.refresh_tokens SET expires_at = now() - interval '1 second'
+                         WHERE session_id = $1`,
+        [decodeJwt(u.accessToken).sid],
+      );
       await t.http.post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);
     });
 
@@ -267,7 +310,10 @@ describe('identity: auth', () => {
         );
       // Signed in an hour short of the lifetime: a refresh still works, but both the session and the new
       // refresh token end at the lifetime, not a refresh TTL from now.
-      await t.db.query(`UPDATE aventian.sessions SET created_at = now() - make_interval(secs => $2) + interval '1 hour' WHERE id = $1`, [sid, max]);
+      await t.db.query(`UPDATE aventian.sessions SET created_at = now() - make_interval(secs => $2) + interval '1 hour' WHERE id = $1`, [
+        sid,
+        max,
+      ]);
       const r1 = await t.http.post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200);
       expect(await ends()).toEqual({ session: expect.closeTo(max, -1), token: expect.closeTo(max, -1) });
       const switched = await t.http.post('/v1/auth/switch-team').set(u.auth).send({ teamId: second }).expect(200);
@@ -311,11 +357,16 @@ describe('identity: auth', () => {
       const [h, p, s] = u.accessToken.split('.');
       const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
       const forgedPayload = Buffer.from(JSON.stringify({ ...payload, sub: '00000000-0000-7000-8000-000000000000' })).toString('base64url');
-      await t.http.get('/v1/me').set(bearer(`${h}.${forgedPayload}.${s}`)).expect(401);
+      await t.http
+        .get('/v1/me')
+        .set(bearer(`${h}.${forgedPayload}.${s}`))
+        .expect(401);
       const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
       await t.http.get('/v1/me').set(bearer(none)).expect(401);
       const { privateKey } = await generateKeyPair('ES256');
-      const foreign = await new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: decodeProtectedHeader(u.accessToken).kid! }).sign(privateKey);
+      const foreign = await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', kid: decodeProtectedHeader(u.accessToken).kid! })
+        .sign(privateKey);
       await t.http.get('/v1/me').set(bearer(foreign)).expect(401);
       await t.http.get('/v1/me').set({ Authorization: 'Bearer not.a.jwt' }).expect(401);
       await t.http.get('/v1/me').expect(401);
@@ -340,7 +391,10 @@ describe('identity: auth', () => {
       const liveSid = decodeJwt(live.accessToken).sid as string;
       await t.http.post('/v1/auth/refresh').send({ refreshToken: live.refreshToken }).expect(200);
       await t.db.query(`UPDATE aventian.sessions SET status = 'revoked', revoked_at = now() - interval '2 days' WHERE id = $1`, [deadSid]);
-      await t.db.query(`UPDATE aventian.refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = $1 AND status = 'rotated'`, [liveSid]);
+      await t.db.query(
+        `UPDATE aventian.refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = $1 AND status = 'rotated'`,
+        [liveSid],
+      );
       const swept = await t.api.app.get(SessionsJanitor, { strict: false }).sweep();
       expect(swept.sessions).toBeGreaterThanOrEqual(1);
       expect(swept.refreshTokens).toBeGreaterThanOrEqual(1);
@@ -373,18 +427,32 @@ describe('identity: auth', () => {
       const fresh = await login({ email: u.email, password: PASSWORD }).expect(200);
       expect(decodeProtectedHeader(fresh.body.accessToken).kid).toBe(rotated.kid);
       await t.http.get('/v1/me').set(bearer(fresh.body.accessToken)).expect(200);
-      const row = await t.db.queryOne<{ private_key_sealed: Buffer }>(`SELECT private_key_sealed FROM aventian.signing_keys WHERE kid = $1`, [rotated.kid]);
+      const row = await t.db.queryOne<{ private_key_sealed: Buffer }>(
+        `SELECT private_key_sealed FROM aventian.signing_keys WHERE kid = $1`,
+        [rotated.kid],
+      );
       expect(row!.private_key_sealed.toString('latin1')).not.toContain('PRIVATE KEY');
     });
   });
 
   it('documents every identity route in the OpenAPI document', async () => {
     const doc = await t.http.get('/docs-json').expect(200);
-    for (const path of ['/v1/auth/signup', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout', '/v1/auth/switch-team', '/v1/me',
-      '/v1/users', '/v1/users/{userId}', '/.well-known/jwks.json']) {
+    for (const path of [
+      '/v1/auth/signup',
+      '/v1/auth/login',
+      '/v1/auth/refresh',
+      '/v1/auth/logout',
+      '/v1/auth/switch-team',
+      '/v1/me',
+      '/v1/users',
+      '/v1/users/{userId}',
+      '/.well-known/jwks.json',
+    ]) {
       expect(doc.body.paths).toHaveProperty([path]);
     }
-    expect(doc.body.components.schemas.SignupDto.required).toEqual(expect.arrayContaining(['email', 'password', 'displayName', 'teamName']));
+    expect(doc.body.components.schemas.SignupDto.required).toEqual(
+      expect.arrayContaining(['email', 'password', 'displayName', 'teamName']),
+    );
   });
 
   describe('POST /v1/auth/switch-team', () => {

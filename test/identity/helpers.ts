@@ -5,7 +5,8 @@ export const PASSWORD = 'Tr0ub4dor&3-horse-staple';
 
 let counter = 0;
 /** A unique address per call (tests share one app). */
-export const uniqueEmail = (label: string) => `${label}-${Date.now().toString(36)}${(counter++).toString(36)}${randomBytes(2).toString('hex')}@id.test`;
+export const uniqueEmail = (label: string) =>
+  `${label}-${Date.now().toString(36)}${(counter++).toString(36)}${randomBytes(2).toString('hex')}@id.test`;
 
 /** A distinct client IP (TRUST_PROXY=true) so per-IP counters of one test never affect another. */
 let ipCounter = 1;

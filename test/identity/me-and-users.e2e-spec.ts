@@ -11,12 +11,22 @@ describe('identity: profile and user administration', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { TRUST_PROXY: 'true', AVN_BOOTSTRAP_ADMIN_EMAIL: 'Root@Admin.test', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap-admin-passphrase' },
+      env: {
+        TRUST_PROXY: 'true',
+        AVN_BOOTSTRAP_ADMIN_EMAIL: 'Root@Admin.test',
+        AVN_BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap-admin-passphrase',
+      },
     });
     // The bootstrap admin signs in like anyone else.
     const res = await login('root@admin.test', 'bootstrap-admin-passphrase').expect(200);
-    admin = { userId: res.body.user.id, teamId: '', email: res.body.user.email, accessToken: res.body.accessToken,
-      refreshToken: res.body.refreshToken, auth: bearer(res.body.accessToken) };
+    admin = {
+      userId: res.body.user.id,
+      teamId: '',
+      email: res.body.user.email,
+      accessToken: res.body.accessToken,
+      refreshToken: res.body.refreshToken,
+      auth: bearer(res.body.accessToken),
+    };
     expect(res.body.activeTeamId).toBeNull(); // no team yet
   });
 
@@ -35,11 +45,20 @@ describe('identity: profile and user administration', () => {
       expect((await t.http.get('/v1/me').set(u.auth).expect(200)).body.displayName).toBe('Grace');
       const audit = await t.db.asPlatform(() =>
         t.db.query<{ action: string; data: { fields: string[] } }>(
-          `SELECT action, data FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'user.profile_updated'`, [u.userId]));
+          `SELECT action, data FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'user.profile_updated'`,
+          [u.userId],
+        ),
+      );
       expect(audit).toEqual([{ action: 'user.profile_updated', data: { fields: ['displayName', 'locale'] } }]);
 
-      for (const body of [{ displayName: '' }, { displayName: 'x'.repeat(201) }, { locale: 'not a locale' }, { locale: 5 },
-        { email: 'new@x.io' }, { status: 'disabled' }]) {
+      for (const body of [
+        { displayName: '' },
+        { displayName: 'x'.repeat(201) },
+        { locale: 'not a locale' },
+        { locale: 5 },
+        { email: 'new@x.io' },
+        { status: 'disabled' },
+      ]) {
         expectErrorShape((await t.http.patch('/v1/me').set(u.auth).send(body).expect(400)).body, 400, 'VALIDATION_FAILED');
       }
       await t.http.patch('/v1/me').send({ displayName: 'x' }).expect(401);
@@ -72,9 +91,17 @@ describe('identity: profile and user administration', () => {
     it('locks password-change guessing like logins', async () => {
       const u = await signup(t, 'pwguess');
       for (let i = 0; i < t.config.LOGIN_MAX_FAILURES; i++) {
-        await t.http.patch('/v1/me').set(u.auth).send({ password: 'another-long-passphrase', currentPassword: `guess-${i}` }).expect(400);
+        await t.http
+          .patch('/v1/me')
+          .set(u.auth)
+          .send({ password: 'another-long-passphrase', currentPassword: `guess-${i}` })
+          .expect(400);
       }
-      const locked = await t.http.patch('/v1/me').set(u.auth).send({ password: 'another-long-passphrase', currentPassword: PASSWORD }).expect(429);
+      const locked = await t.http
+        .patch('/v1/me')
+        .set(u.auth)
+        .send({ password: 'another-long-passphrase', currentPassword: PASSWORD })
+        .expect(429);
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     });
   });
@@ -94,7 +121,9 @@ describe('identity: profile and user administration', () => {
       const service = t.api.app.get(UsersService, { strict: false });
       for (let i = 0; i < 3; i++) users.push(await service.createUser({ email: `${prefix}-${i}@Example.com`, displayName: `L${i}` }));
       const p1 = await t.http.get(`/v1/users?email=${prefix.toUpperCase()}&limit=2`).set(admin.auth).expect(200);
-      expect(p1.body.items).toEqual(users.slice(0, 2).map((u) => ({ id: u.id, email: u.email, displayName: u.displayName, status: 'active' })));
+      expect(p1.body.items).toEqual(
+        users.slice(0, 2).map((u) => ({ id: u.id, email: u.email, displayName: u.displayName, status: 'active' })),
+      );
       expect(p1.body.nextCursor).toEqual(expect.any(String));
       const p2 = await t.http.get(`/v1/users?email=${prefix}&limit=2&cursor=${p1.body.nextCursor}`).set(admin.auth).expect(200);
       expect(p2.body).toEqual({ items: [expect.objectContaining({ id: users[2].id })], nextCursor: null });
@@ -103,7 +132,10 @@ describe('identity: profile and user administration', () => {
       expect(all.body.items[0]).not.toHaveProperty('passwordHash');
       await t.http.get('/v1/users?cursor=garbage!').set(admin.auth).expect(400);
       await t.http.get('/v1/users?limit=0').set(admin.auth).expect(400);
-      await t.http.get(`/v1/users?email=${'x'.repeat(321)}`).set(admin.auth).expect(400);
+      await t.http
+        .get(`/v1/users?email=${'x'.repeat(321)}`)
+        .set(admin.auth)
+        .expect(400);
       await t.http.get('/v1/users?unknown=1').set(admin.auth).expect(400);
     });
 
@@ -138,8 +170,12 @@ describe('identity: profile and user administration', () => {
       expect(Number(await t.cache.get(CacheKeys.userVersion(u.userId)))).toBeGreaterThan(versionBefore);
       const sessions = await t.db.query<{ status: string }>(`SELECT status FROM aventian.sessions WHERE user_id = $1`, [u.userId]);
       expect(sessions.map((s) => s.status)).toEqual(['revoked', 'revoked']);
-      const audit = await t.db.asPlatform(() => t.db.query<{ action: string; actor_id: string }>(
-        `SELECT action, actor_id FROM aventian_audit.audit_events WHERE target_id = $1 AND action LIKE 'user.%abled'`, [u.userId]));
+      const audit = await t.db.asPlatform(() =>
+        t.db.query<{ action: string; actor_id: string }>(
+          `SELECT action, actor_id FROM aventian_audit.audit_events WHERE target_id = $1 AND action LIKE 'user.%abled'`,
+          [u.userId],
+        ),
+      );
       expect(audit).toEqual([{ action: 'user.disabled', actor_id: admin.userId }]);
 
       await t.http.patch(`/v1/users/${u.userId}`).set(admin.auth).send({ status: 'active', displayName: 'Back' }).expect(200);
@@ -151,7 +187,11 @@ describe('identity: profile and user administration', () => {
     it('refuses bad patches with 400 and unknown users with 404', async () => {
       const u = await signup(t, 'badpatch');
       for (const body of [{}, { status: 'banned' }, { displayName: '' }, { email: 'x@y.io' }, { displayName: 'x'.repeat(201) }]) {
-        expectErrorShape((await t.http.patch(`/v1/users/${u.userId}`).set(admin.auth).send(body).expect(400)).body, 400, 'VALIDATION_FAILED');
+        expectErrorShape(
+          (await t.http.patch(`/v1/users/${u.userId}`).set(admin.auth).send(body).expect(400)).body,
+          400,
+          'VALIDATION_FAILED',
+        );
       }
       await t.http.patch('/v1/users/00000000-0000-7000-8000-000000000000').set(admin.auth).send({ displayName: 'x' }).expect(404);
       const self = await t.http.patch(`/v1/users/${admin.userId}`).set(admin.auth).send({ status: 'disabled' }).expect(422);
@@ -164,18 +204,34 @@ describe('identity: profile and user administration', () => {
     it('normalises e-mails, enforces the policy, 409 on duplicates, joins the caller transaction', async () => {
       const service = t.api.app.get(UsersService, { strict: false });
       const email = uniqueEmail('svc');
-      const created = await service.createUser({ email: `  ${email.toUpperCase()} `, displayName: 'Svc', password: PASSWORD, locale: 'de' });
-      expect(created).toEqual({ id: expect.any(String), email: email.toUpperCase(), displayName: 'Svc', locale: 'de', status: 'active', createdAt: expect.any(Date) });
+      const created = await service.createUser({
+        email: `  ${email.toUpperCase()} `,
+        displayName: 'Svc',
+        password: PASSWORD,
+        locale: 'de',
+      });
+      expect(created).toEqual({
+        id: expect.any(String),
+        email: email.toUpperCase(),
+        displayName: 'Svc',
+        locale: 'de',
+        status: 'active',
+        createdAt: expect.any(Date),
+      });
       expect(await service.findByEmail(email)).toEqual(created);
       expect(await service.findById(created.id)).toEqual(created);
       await expect(service.createUser({ email, displayName: 'Again' })).rejects.toMatchObject({ status: 409, code: 'EMAIL_TAKEN' });
-      await expect(service.createUser({ email: uniqueEmail('svc'), displayName: 'W', password: 'short' })).rejects.toMatchObject({ status: 400 });
+      await expect(service.createUser({ email: uniqueEmail('svc'), displayName: 'W', password: 'short' })).rejects.toMatchObject({
+        status: 400,
+      });
 
       const rolledBack = uniqueEmail('tx');
-      await expect(t.db.transaction(async () => {
-        await service.createUser({ email: rolledBack, displayName: 'Tx' });
-        throw new Error('abort');
-      })).rejects.toThrow('abort');
+      await expect(
+        t.db.transaction(async () => {
+          await service.createUser({ email: rolledBack, displayName: 'Tx' });
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
       expect(await service.findByEmail(rolledBack)).toBeUndefined();
     });
 

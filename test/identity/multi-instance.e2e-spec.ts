@@ -29,7 +29,11 @@ describe('identity: two instances', () => {
     const u = await signup(a, 'rotation');
     await new Promise((r) => setTimeout(r, 2100)); // B's unknown-kid re-read is rate-limited to one per 2 s
     const rotated = await a.api.app.get(KeyRing, { strict: false }).rotate();
-    const fresh = await a.http.post('/v1/auth/login').set('X-Forwarded-For', freshIp()).send({ email: u.email, password: PASSWORD }).expect(200);
+    const fresh = await a.http
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', freshIp())
+      .send({ email: u.email, password: PASSWORD })
+      .expect(200);
     expect(decodeProtectedHeader(fresh.body.accessToken).kid).toBe(rotated.kid);
     await b.http.get('/v1/me').set(bearer(fresh.body.accessToken)).expect(200);
     await b.http.get('/v1/me').set(u.auth).expect(200);

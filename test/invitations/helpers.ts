@@ -13,9 +13,7 @@ export interface SignedUp {
 export const uniqueEmail = (name: string): string => `${name}-${randomBytes(4).toString('hex')}@example.test`;
 
 export async function signUp(t: TestApp, name: string, email = uniqueEmail(name)): Promise<SignedUp> {
-  const res = await t.http
-    .post('/v1/auth/signup')
-    .send({ email, password: PASSWORD, displayName: name, teamName: `${name}'s team` });
+  const res = await t.http.post('/v1/auth/signup').send({ email, password: PASSWORD, displayName: name, teamName: `${name}'s team` });
   if (res.status !== 201) throw new Error(`signup ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return { userId: res.body.user.id, teamId: res.body.team.id, email, accessToken: res.body.accessToken };
 }

@@ -17,10 +17,16 @@ describe('team invitations', () => {
     alice = await signUp(t, 'alice');
     bob = await signUp(t, 'bob');
     // Roles of team A used below.
-    await t.http.post(`/v1/teams/${alice.teamId}/roles`).set(bearer(alice.accessToken))
-      .send({ code: 'reader', name: 'Reader', privileges: ['team.members:read'] }).expect(201);
-    await t.http.post(`/v1/teams/${alice.teamId}/roles`).set(bearer(alice.accessToken))
-      .send({ code: 'inviter', name: 'Inviter', privileges: ['team.members:read', 'team.members:write'] }).expect(201);
+    await t.http
+      .post(`/v1/teams/${alice.teamId}/roles`)
+      .set(bearer(alice.accessToken))
+      .send({ code: 'reader', name: 'Reader', privileges: ['team.members:read'] })
+      .expect(201);
+    await t.http
+      .post(`/v1/teams/${alice.teamId}/roles`)
+      .set(bearer(alice.accessToken))
+      .send({ code: 'inviter', name: 'Inviter', privileges: ['team.members:read', 'team.members:write'] })
+      .expect(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -29,23 +35,38 @@ describe('team invitations', () => {
   it('creates an invitation: token shown once, stored hashed, e-mailed with the accept link', async () => {
     const email = uniqueEmail('new');
     const res = await invite(alice.teamId, alice.accessToken, { email, roles: ['reader'] }).expect(201);
-    expect(res.body).toEqual({ id: expect.any(String), email, roles: ['reader'], status: 'pending', expiresAt: expect.any(String), token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      email,
+      roles: ['reader'],
+      status: 'pending',
+      expiresAt: expect.any(String),
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     const ttlHours = (new Date(res.body.expiresAt).getTime() - Date.now()) / 3600_000;
     expect(ttlHours).toBeGreaterThan(167.9);
     expect(ttlHours).toBeLessThanOrEqual(168);
 
     const [row] = await t.db.asPlatform(() =>
-      t.db.query<{ token_hash: Buffer; row_text: string }>(`SELECT token_hash, i::text AS row_text FROM aventian.tbl_invitations i WHERE id = $1`, [res.body.id]),
+      t.db.query<{ token_hash: Buffer; row_text: string }>(
+        `SELECT token_hash, i::text AS row_text FROM aventian.tbl_invitations i WHERE id = $1`,
+        [res.body.id],
+      ),
     );
     expect(row.token_hash.equals(createHash('sha256').update(res.body.token).digest())).toBe(true);
     expect(row.row_text).not.toContain(res.body.token);
     // Team-scoped table: without a scope RLS shows nothing, another team's scope shows nothing either.
     expect(await t.db.query(`SELECT 1 FROM aventian.tbl_invitations`)).toHaveLength(0);
-    expect(await t.db.inTeam(bob.teamId, () => t.db.query(`SELECT 1 FROM aventian.tbl_invitations WHERE id = $1`, [res.body.id]))).toHaveLength(0);
-    expect(await t.db.inTeam(alice.teamId, () => t.db.query(`SELECT 1 FROM aventian.tbl_invitations WHERE id = $1`, [res.body.id]))).toHaveLength(1);
+    expect(
+      await t.db.inTeam(bob.teamId, () => t.db.query(`SELECT 1 FROM aventian.tbl_invitations WHERE id = $1`, [res.body.id])),
+    ).toHaveLength(0);
+    expect(
+      await t.db.inTeam(alice.teamId, () => t.db.query(`SELECT 1 FROM aventian.tbl_invitations WHERE id = $1`, [res.body.id])),
+    ).toHaveLength(1);
 
     const [mail] = await t.db.query<{ to_address: string; subject: string; body_text: string; body_html: string; status: string }>(
-      `SELECT to_address, subject, body_text, body_html, status FROM aventian.tbl_mail_outbox WHERE to_address = $1`, [email],
+      `SELECT to_address, subject, body_text, body_html, status FROM aventian.tbl_mail_outbox WHERE to_address = $1`,
+      [email],
     );
     expect(mail.status).toBe('pending');
     expect(mail.body_text).toContain(`${t.config.publicUrl}/v1/invitations/${res.body.token}/accept`);
@@ -55,7 +76,8 @@ describe('team invitations', () => {
     const report = await t.api.app.get(MailOutbox).dispatchPending();
     expect(report.sent).toBeGreaterThanOrEqual(1);
     const [after] = await t.db.query<{ status: string; body_text: string; sent_at: Date | null }>(
-      `SELECT status, body_text, sent_at FROM aventian.tbl_mail_outbox WHERE to_address = $1`, [email],
+      `SELECT status, body_text, sent_at FROM aventian.tbl_mail_outbox WHERE to_address = $1`,
+      [email],
     );
     expect(after).toEqual({ status: 'sent', body_text: '', sent_at: expect.any(Date) });
   });
@@ -66,14 +88,27 @@ describe('team invitations', () => {
     const first = await t.http.get(`/v1/teams/${alice.teamId}/invitations?limit=1`).set(bearer(alice.accessToken)).expect(200);
     expect(first.body.items).toHaveLength(1);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await t.http.get(`/v1/teams/${alice.teamId}/invitations?limit=1&cursor=${first.body.nextCursor}`).set(bearer(alice.accessToken)).expect(200);
+    const second = await t.http
+      .get(`/v1/teams/${alice.teamId}/invitations?limit=1&cursor=${first.body.nextCursor}`)
+      .set(bearer(alice.accessToken))
+      .expect(200);
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
     const all = await t.http.get(`/v1/teams/${alice.teamId}/invitations?limit=200`).set(bearer(alice.accessToken)).expect(200);
     expect(all.body.items.length).toBeGreaterThanOrEqual(3);
     for (const item of all.body.items) {
       expect(item).not.toHaveProperty('token');
       expect(item).not.toHaveProperty('tokenHash');
-      expect(Object.keys(item).sort()).toEqual(['acceptedAt', 'acceptedBy', 'createdAt', 'email', 'expiresAt', 'id', 'invitedBy', 'roles', 'status']);
+      expect(Object.keys(item).sort()).toEqual([
+        'acceptedAt',
+        'acceptedBy',
+        'createdAt',
+        'email',
+        'expiresAt',
+        'id',
+        'invitedBy',
+        'roles',
+        'status',
+      ]);
     }
   });
 
@@ -89,9 +124,17 @@ describe('team invitations', () => {
     expect(unknown.body.error).toBe('UNKNOWN_ROLE');
     expect(unknown.body.message).toContain('nope');
     // Another team's role code is unknown here.
-    await t.http.post(`/v1/teams/${bob.teamId}/roles`).set(bearer(bob.accessToken)).send({ code: 'bobs-role', name: 'B', privileges: [] }).expect(201);
-    expect((await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('x'), roles: ['bobs-role'] }).expect(422)).body.error).toBe('UNKNOWN_ROLE');
-    expect((await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('x'), roles: ['platform_admin'] }).expect(422)).body.error).toBe('UNKNOWN_ROLE');
+    await t.http
+      .post(`/v1/teams/${bob.teamId}/roles`)
+      .set(bearer(bob.accessToken))
+      .send({ code: 'bobs-role', name: 'B', privileges: [] })
+      .expect(201);
+    expect((await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('x'), roles: ['bobs-role'] }).expect(422)).body.error).toBe(
+      'UNKNOWN_ROLE',
+    );
+    expect(
+      (await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('x'), roles: ['platform_admin'] }).expect(422)).body.error,
+    ).toBe('UNKNOWN_ROLE');
 
     const extra = await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('x'), roles: [], admin: true }).expect(400);
     expect(extra.body.error).toBe('VALIDATION_FAILED');
@@ -109,7 +152,13 @@ describe('team invitations', () => {
     await t.http.post(`/v1/invitations/${inv.token}/accept`).send({ password: 'short', displayName: 'Newbie' }).expect(400);
 
     const res = await t.http.post(`/v1/invitations/${inv.token}/accept`).send({ password: PASSWORD, displayName: 'Newbie' }).expect(200);
-    expect(res.body).toEqual({ teamId: alice.teamId, userId: expect.any(String), roles: ['reader'], accessToken: expect.any(String), refreshToken: expect.any(String) });
+    expect(res.body).toEqual({
+      teamId: alice.teamId,
+      userId: expect.any(String),
+      roles: ['reader'],
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
 
     // The returned tokens work and the new member has the invited role (reader: may list members).
     const members = await t.http.get(`/v1/teams/${alice.teamId}/members?limit=200`).set(bearer(res.body.accessToken)).expect(200);
@@ -122,16 +171,21 @@ describe('team invitations', () => {
     expect(reused.body.error).toBe('INVITATION_USED');
 
     const [activity] = await t.db.query<{ user_id: string; team_id: string }>(
-      `SELECT user_id, team_id FROM aventian_audit.activity_log WHERE action = 'invitation.accepted' AND user_email = $1`, [email],
+      `SELECT user_id, team_id FROM aventian_audit.activity_log WHERE action = 'invitation.accepted' AND user_email = $1`,
+      [email],
     );
     expect(activity).toEqual({ user_id: res.body.userId, team_id: alice.teamId });
     const audit = await t.db.query<{ action: string; actor_id: string }>(
-      `SELECT action, actor_id FROM aventian_audit.audit_events WHERE target_id = $1 ORDER BY seq`, [inv.id],
+      `SELECT action, actor_id FROM aventian_audit.audit_events WHERE target_id = $1 ORDER BY seq`,
+      [inv.id],
     );
     expect(audit.map((a) => a.action)).toEqual(['invitation.created', 'invitation.accepted']);
     expect(audit[1].actor_id).toBe(res.body.userId);
     const listed = await t.http.get(`/v1/teams/${alice.teamId}/invitations?limit=200`).set(bearer(alice.accessToken)).expect(200);
-    expect(listed.body.items.find((i: { id: string }) => i.id === inv.id)).toMatchObject({ status: 'accepted', acceptedBy: res.body.userId });
+    expect(listed.body.items.find((i: { id: string }) => i.id === inv.id)).toMatchObject({
+      status: 'accepted',
+      acceptedBy: res.body.userId,
+    });
   });
 
   it('accepts at most once under concurrent requests', async () => {
@@ -153,7 +207,10 @@ describe('team invitations', () => {
     const wrong = await t.http.post(`/v1/invitations/${inv.token}/accept`).set(bearer(bob.accessToken)).send({}).expect(403);
     expect(wrong.body.error).toBe('INVITATION_EMAIL_MISMATCH');
     // Without credentials, an existing account must sign in instead.
-    const exists = await t.http.post(`/v1/invitations/${inv.token}/accept`).send({ password: PASSWORD, displayName: 'Carol 2' }).expect(409);
+    const exists = await t.http
+      .post(`/v1/invitations/${inv.token}/accept`)
+      .send({ password: PASSWORD, displayName: 'Carol 2' })
+      .expect(409);
     expect(exists.body.error).toBe('ACCOUNT_EXISTS');
 
     const res = await t.http.post(`/v1/invitations/${inv.token}/accept`).set(bearer(carol.accessToken)).send({}).expect(200);
@@ -162,20 +219,27 @@ describe('team invitations', () => {
     expect(me.body.teams).toEqual(expect.arrayContaining([expect.objectContaining({ id: alice.teamId, roles: ['reader'] })]));
 
     // Inviting an existing member is a conflict.
-    expect((await invite(alice.teamId, alice.accessToken, { email: carol.email, roles: [] }).expect(409)).body.error).toBe('ALREADY_MEMBER');
+    expect((await invite(alice.teamId, alice.accessToken, { email: carol.email, roles: [] }).expect(409)).body.error).toBe(
+      'ALREADY_MEMBER',
+    );
   });
 
   it('refuses expired, revoked and unknown invitations', async () => {
     const lateEmail = uniqueEmail('late');
     const { body: expired } = await invite(alice.teamId, alice.accessToken, { email: lateEmail, roles: [] }).expect(201);
-    await t.db.asPlatform(() => t.db.query(`UPDATE aventian.tbl_invitations SET expires_at = now() - interval '1 minute' WHERE id = $1`, [expired.id]));
+    await t.db.asPlatform(() =>
+      t.db.query(`UPDATE aventian.tbl_invitations SET expires_at = now() - interval '1 minute' WHERE id = $1`, [expired.id]),
+    );
     const late = await t.http.post(`/v1/invitations/${expired.token}/accept`).send({ password: PASSWORD, displayName: 'Late' }).expect(422);
     expect(late.body.error).toBe('INVITATION_EXPIRED');
     const listed = await t.http.get(`/v1/teams/${alice.teamId}/invitations?limit=200`).set(bearer(alice.accessToken)).expect(200);
     expect(listed.body.items.find((i: { id: string }) => i.id === expired.id).status).toBe('expired');
     // A lapsed invitation does not block a new one for the same address; the old token stays dead.
     const { body: renewed } = await invite(alice.teamId, alice.accessToken, { email: lateEmail, roles: [] }).expect(201);
-    expect((await t.http.post(`/v1/invitations/${expired.token}/accept`).send({ password: PASSWORD, displayName: 'Late' }).expect(422)).body.error).toBe('INVITATION_EXPIRED');
+    expect(
+      (await t.http.post(`/v1/invitations/${expired.token}/accept`).send({ password: PASSWORD, displayName: 'Late' }).expect(422)).body
+        .error,
+    ).toBe('INVITATION_EXPIRED');
     await t.http.post(`/v1/invitations/${renewed.token}/accept`).send({ password: PASSWORD, displayName: 'Late' }).expect(200);
 
     const { body: revoked } = await invite(alice.teamId, alice.accessToken, { email: uniqueEmail('rev'), roles: [] }).expect(201);
@@ -184,9 +248,15 @@ describe('team invitations', () => {
     const rev = await t.http.post(`/v1/invitations/${revoked.token}/accept`).send({ password: PASSWORD, displayName: 'Rev' }).expect(422);
     expect(rev.body.error).toBe('INVITATION_REVOKED');
 
-    await t.http.post(`/v1/invitations/${'A'.repeat(43)}/accept`).send({ password: PASSWORD, displayName: 'X' }).expect(404);
+    await t.http
+      .post(`/v1/invitations/${'A'.repeat(43)}/accept`)
+      .send({ password: PASSWORD, displayName: 'X' })
+      .expect(404);
     await t.http.post('/v1/invitations/garbage/accept').send({}).expect(404);
-    await t.http.delete(`/v1/teams/${alice.teamId}/invitations/00000000-0000-7000-8000-000000000000`).set(bearer(alice.accessToken)).expect(404);
+    await t.http
+      .delete(`/v1/teams/${alice.teamId}/invitations/00000000-0000-7000-8000-000000000000`)
+      .set(bearer(alice.accessToken))
+      .expect(404);
   });
 
   it('keeps tenants apart: another team cannot list or revoke them (404)', async () => {

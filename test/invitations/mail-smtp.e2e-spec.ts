@@ -38,7 +38,7 @@ class TestSmtp {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
-    this.port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    this.port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
     this.server = server;
   }
 
@@ -61,7 +61,12 @@ describe('mail outbox over SMTP', () => {
   beforeAll(async () => {
     await smtp.start();
     t = await startTestApp({
-      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Aventian <noreply@aventian.test>', MAIL_DISPATCH_INTERVAL_MS: '0', PUBLIC_URL: 'https://cp.example.test' },
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        MAIL_FROM: 'Aventian <noreply@aventian.test>',
+        MAIL_DISPATCH_INTERVAL_MS: '0',
+        PUBLIC_URL: 'https://cp.example.test',
+      },
     });
     owner = await signUp(t, 'owner');
     outbox = t.api.app.get(MailOutbox);
@@ -73,7 +78,11 @@ describe('mail outbox over SMTP', () => {
 
   it('delivers the invitation e-mail with the accept link', async () => {
     const email = uniqueEmail('invitee');
-    const { body } = await t.http.post(`/v1/teams/${owner.teamId}/invitations`).set(bearer(owner.accessToken)).send({ email, roles: [] }).expect(201);
+    const { body } = await t.http
+      .post(`/v1/teams/${owner.teamId}/invitations`)
+      .set(bearer(owner.accessToken))
+      .send({ email, roles: [] })
+      .expect(201);
     expect(await outbox.dispatchPending()).toEqual({ sent: 1, retried: 0, failed: 0 });
 
     const mail = smtp.received.find((m) => m.to.includes(email));
@@ -81,7 +90,8 @@ describe('mail outbox over SMTP', () => {
     expect(mail!.from).toBe('noreply@aventian.test');
     expect(unfold(mail!.raw)).toContain(`https://cp.example.test/v1/invitations/${body.token}/accept`);
     const [row] = await t.db.query<{ status: string; attempts: number; body_text: string }>(
-      `SELECT status, attempts, body_text FROM aventian.tbl_mail_outbox WHERE to_address = $1`, [email],
+      `SELECT status, attempts, body_text FROM aventian.tbl_mail_outbox WHERE to_address = $1`,
+      [email],
     );
     expect(row).toEqual({ status: 'sent', attempts: 1, body_text: '' });
   });
@@ -89,13 +99,19 @@ describe('mail outbox over SMTP', () => {
   it('keeps mail pending while the SMTP server is down and delivers it once it is back', async () => {
     await smtp.stop();
     const email = uniqueEmail('later');
-    const { body } = await t.http.post(`/v1/teams/${owner.teamId}/invitations`).set(bearer(owner.accessToken)).send({ email, roles: [] }).expect(201);
+    const { body } = await t.http
+      .post(`/v1/teams/${owner.teamId}/invitations`)
+      .set(bearer(owner.accessToken))
+      .send({ email, roles: [] })
+      .expect(201);
 
     expect(await outbox.dispatchPending()).toEqual({ sent: 0, retried: 1, failed: 0 });
-    const select = () => t.db.queryOne<{ status: string; attempts: number; last_error: string | null; due_in: number }>(
-      `SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float AS due_in
-         FROM aventian.tbl_mail_outbox WHERE to_address = $1`, [email],
-    );
+    const select = () =>
+      t.db.queryOne<{ status: string; attempts: number; last_error: string | null; due_in: number }>(
+        `SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float AS due_in
+         FROM aventian.tbl_mail_outbox WHERE to_address = $1`,
+        [email],
+      );
     const failed = await select();
     expect(failed).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/ECONNREFUSED|ESOCKET|ECONNECTION/) });
     expect(failed!.due_in).toBeGreaterThan(5); // backed off, not retried in a tight loop
@@ -113,7 +129,10 @@ describe('mail outbox over SMTP', () => {
   });
 
   it('never sends one mail twice when two dispatchers race (SKIP LOCKED claims)', async () => {
-    const second = await startTestApp({ database: t.database, env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_DISPATCH_INTERVAL_MS: '0' } });
+    const second = await startTestApp({
+      database: t.database,
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_DISPATCH_INTERVAL_MS: '0' },
+    });
     try {
       const addresses = Array.from({ length: 30 }, (_, i) => uniqueEmail(`bulk${i}`));
       await t.db.transaction(async () => {

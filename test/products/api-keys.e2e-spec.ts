@@ -22,7 +22,9 @@ describe('product API keys (verifier)', () => {
     const created = await products.createApiKey('keys-a', 'backend');
     expect(created.key).toMatch(/^avn_pk_[A-Za-z0-9_-]{43}$/);
     expect(created.key.startsWith(created.prefix)).toBe(true);
-    const [row] = await t.db.query<{ key_hash: Buffer; prefix: string }>('SELECT key_hash, prefix FROM aventian.api_keys WHERE id = $1', [created.id]);
+    const [row] = await t.db.query<{ key_hash: Buffer; prefix: string }>('SELECT key_hash, prefix FROM aventian.api_keys WHERE id = $1', [
+      created.id,
+    ]);
     expect(row.key_hash).toHaveLength(32);
     expect(row.key_hash.toString('utf8')).not.toContain(created.key.slice(7));
     await privileges('keys-a', created.key).expect(200);
@@ -68,7 +70,10 @@ describe('product API keys (verifier)', () => {
     const k = await products.createApiKey('keys-a', 'touch');
     await privileges('keys-a', k.key).expect(200);
     const read = async () =>
-      (await t.db.queryOne<{ last_used_at: Date; updated_at: Date }>('SELECT last_used_at, updated_at FROM aventian.api_keys WHERE id = $1', [k.id]))!;
+      (await t.db.queryOne<{ last_used_at: Date; updated_at: Date }>(
+        'SELECT last_used_at, updated_at FROM aventian.api_keys WHERE id = $1',
+        [k.id],
+      ))!;
     const first = await read();
     expect(first.last_used_at).toBeInstanceOf(Date);
     for (let i = 0; i < 5; i++) await privileges('keys-a', k.key).expect(200);

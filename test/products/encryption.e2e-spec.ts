@@ -25,9 +25,7 @@ describe('connection encryption and key rotation', () => {
   const freshVault = () => new ConnectionVault(t.db, new LocalSecretProvider(t.config.LOCAL_KEY_FILE!));
 
   const rowOf = (teamId: string) =>
-    t.db.asPlatform(async () =>
-      (await t.db.queryOne<ConnectionRow>(`${ConnectionVault.selectSql} WHERE c.team_id = $1`, [teamId]))!,
-    );
+    t.db.asPlatform(async () => (await t.db.queryOne<ConnectionRow>(`${ConnectionVault.selectSql} WHERE c.team_id = $1`, [teamId]))!);
 
   const dataKeys = () =>
     t.db.asPlatform(() =>
@@ -38,7 +36,11 @@ describe('connection encryption and key rotation', () => {
 
   async function subscribeTeam(label: string): Promise<SignedUp> {
     const team = await signUp(t, label);
-    await t.http.post(`/v1/teams/${team.teamId}/subscriptions`).set(bearer(team.token)).send({ productCode: 'vault', plan: 'pro' }).expect(201);
+    await t.http
+      .post(`/v1/teams/${team.teamId}/subscriptions`)
+      .set(bearer(team.token))
+      .send({ productCode: 'vault', plan: 'pro' })
+      .expect(201);
     const res = await readHttp(team.teamId).expect(200);
     expected.set(team.teamId, res.body.connectionString);
     teams.push(team);
@@ -56,9 +58,17 @@ describe('connection encryption and key rotation', () => {
   beforeAll(async () => {
     t = await startProductsApp();
     admin = bearer(await adminToken(t));
-    await t.http.post('/v1/products').set(admin).send({
-      code: 'vault', name: 'Vault', provisioningScript: 'example-provision.js', dashboardUrl: 'https://v.example.com', allowedResourceTypes: [],
-    }).expect(201);
+    await t.http
+      .post('/v1/products')
+      .set(admin)
+      .send({
+        code: 'vault',
+        name: 'Vault',
+        provisioningScript: 'example-provision.js',
+        dashboardUrl: 'https://v.example.com',
+        allowedResourceTypes: [],
+      })
+      .expect(201);
     key = (await t.http.post('/v1/products/vault/api-keys').set(admin).send({ name: 'k' }).expect(201)).body.key;
     await subscribeTeam('a');
     await subscribeTeam('b');
@@ -119,27 +129,45 @@ describe('connection encryption and key rotation', () => {
     const original = (await rowOf(teamId)).ciphertext;
     const tampered = Buffer.from(original);
     tampered[tampered.length - 1] ^= 0x01;
-    await t.db.asPlatform(() => t.db.query('UPDATE aventian.team_db_connections SET ciphertext = $2 WHERE team_id = $1', [teamId, tampered]));
+    await t.db.asPlatform(() =>
+      t.db.query('UPDATE aventian.team_db_connections SET ciphertext = $2 WHERE team_id = $1', [teamId, tampered]),
+    );
     try {
       const res = await readHttp(teamId).expect(500);
       expect(JSON.stringify(res.body)).not.toContain('postgres://');
       await expect(freshVault().decrypt(await rowOf(teamId))).rejects.toBeInstanceOf(DecryptionError);
     } finally {
-      await t.db.asPlatform(() => t.db.query('UPDATE aventian.team_db_connections SET ciphertext = $2 WHERE team_id = $1', [teamId, original]));
+      await t.db.asPlatform(() =>
+        t.db.query('UPDATE aventian.team_db_connections SET ciphertext = $2 WHERE team_id = $1', [teamId, original]),
+      );
     }
     await readHttp(teamId).expect(200);
   });
 
   it('a row copied to another team does not decrypt there (associated data binds team + product)', async () => {
     const [a, b] = teams;
-    const rowA = await t.db.asPlatform(async () =>
-      (await t.db.queryOne<{ data_key_id: string; ciphertext: Buffer }>('SELECT data_key_id, ciphertext FROM aventian.team_db_connections WHERE team_id = $1', [a.teamId]))!,
+    const rowA = await t.db.asPlatform(
+      async () =>
+        (await t.db.queryOne<{ data_key_id: string; ciphertext: Buffer }>(
+          'SELECT data_key_id, ciphertext FROM aventian.team_db_connections WHERE team_id = $1',
+          [a.teamId],
+        ))!,
     );
-    const rowB = await t.db.asPlatform(async () =>
-      (await t.db.queryOne<{ data_key_id: string; ciphertext: Buffer }>('SELECT data_key_id, ciphertext FROM aventian.team_db_connections WHERE team_id = $1', [b.teamId]))!,
+    const rowB = await t.db.asPlatform(
+      async () =>
+        (await t.db.queryOne<{ data_key_id: string; ciphertext: Buffer }>(
+          'SELECT data_key_id, ciphertext FROM aventian.team_db_connections WHERE team_id = $1',
+          [b.teamId],
+        ))!,
     );
     const put = (r: { data_key_id: string; ciphertext: Buffer }) =>
-      t.db.asPlatform(() => t.db.query('UPDATE aventian.team_db_connections SET data_key_id = $2, ciphertext = $3 WHERE team_id = $1', [b.teamId, r.data_key_id, r.ciphertext]));
+      t.db.asPlatform(() =>
+        t.db.query('UPDATE aventian.team_db_connections SET data_key_id = $2, ciphertext = $3 WHERE team_id = $1', [
+          b.teamId,
+          r.data_key_id,
+          r.ciphertext,
+        ]),
+      );
     await put(rowA);
     try {
       // Over HTTP: RLS already hides team A's data key from team B's scope (404); either way no plaintext.
@@ -174,7 +202,15 @@ describe('connection encryption and key rotation', () => {
     const root = join(__dirname, '..', '..');
     const { stdout } = await run(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', 'encryption:rotate', '--reencrypt'],
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/cli/src/main.ts',
+        'encryption:rotate',
+        '--reencrypt',
+      ],
       {
         cwd: root,
         timeout: 90_000,

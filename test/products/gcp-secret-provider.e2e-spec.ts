@@ -108,15 +108,29 @@ describe('SECRET_PROVIDER=gcp wired into the app', () => {
     expect(t.api.app.get(SecretProvider).name).toBe('gcp');
 
     const admin = bearer(await adminToken(t));
-    await t.http.post('/v1/products').set(admin).send({
-      code: 'gcp-prod', name: 'G', provisioningScript: 'example-provision.js', dashboardUrl: 'https://g.example.com', allowedResourceTypes: [],
-    }).expect(201);
+    await t.http
+      .post('/v1/products')
+      .set(admin)
+      .send({
+        code: 'gcp-prod',
+        name: 'G',
+        provisioningScript: 'example-provision.js',
+        dashboardUrl: 'https://g.example.com',
+        allowedResourceTypes: [],
+      })
+      .expect(201);
     const key = (await t.http.post('/v1/products/gcp-prod/api-keys').set(admin).send({ name: 'k' }).expect(201)).body.key;
     const owner = await signUp(t, 'gcp');
-    await t.http.post(`/v1/teams/${owner.teamId}/subscriptions`).set(bearer(owner.token)).send({ productCode: 'gcp-prod', plan: 'p' }).expect(201);
+    await t.http
+      .post(`/v1/teams/${owner.teamId}/subscriptions`)
+      .set(bearer(owner.token))
+      .send({ productCode: 'gcp-prod', plan: 'p' })
+      .expect(201);
     const first = await t.http.get(`/v1/teams/${owner.teamId}/db-connection`).set(bearer(key)).expect(200);
 
-    const dek = await t.db.asPlatform(() => t.db.queryOne<{ kek_id: string; kek_version: string }>('SELECT kek_id, kek_version FROM aventian.team_data_keys'));
+    const dek = await t.db.asPlatform(() =>
+      t.db.queryOne<{ kek_id: string; kek_version: string }>('SELECT kek_id, kek_version FROM aventian.team_data_keys'),
+    );
     expect(dek).toEqual({ kek_id: secret, kek_version: '1' });
     expect(sm.calls.some((c) => c.method === 'AccessSecretVersion' && c.name.startsWith(secret))).toBe(true);
 

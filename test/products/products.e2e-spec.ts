@@ -37,10 +37,9 @@ describe('master products API', () => {
         status: 'active',
       });
       expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
-      const events = await t.db.query<{ action: string }>(
-        `SELECT action FROM aventian_audit.audit_events WHERE target_id = $1`,
-        [res.body.id],
-      );
+      const events = await t.db.query<{ action: string }>(`SELECT action FROM aventian_audit.audit_events WHERE target_id = $1`, [
+        res.body.id,
+      ]);
       expect(events.map((e) => e.action)).toContain('product.created');
     });
 
@@ -67,8 +66,16 @@ describe('master products API', () => {
     });
 
     it('accepts http dashboards on localhost and 127.0.0.1', async () => {
-      await t.http.post('/v1/products').set(admin).send(product('local-a', { dashboardUrl: 'http://localhost:8080/x' })).expect(201);
-      await t.http.post('/v1/products').set(admin).send(product('local-b', { dashboardUrl: 'http://127.0.0.1:3000' })).expect(201);
+      await t.http
+        .post('/v1/products')
+        .set(admin)
+        .send(product('local-a', { dashboardUrl: 'http://localhost:8080/x' }))
+        .expect(201);
+      await t.http
+        .post('/v1/products')
+        .set(admin)
+        .send(product('local-b', { dashboardUrl: 'http://127.0.0.1:3000' }))
+        .expect(201);
     });
 
     it.each([
@@ -78,7 +85,11 @@ describe('master products API', () => {
       ['a missing file', 'does-not-exist.js'],
       ['a backslash path', '..\\x.js'],
     ])('answers 422 for a provisioning script that is %s', async (_label, script) => {
-      const res = await t.http.post('/v1/products').set(admin).send(product('script-test', { provisioningScript: script })).expect(422);
+      const res = await t.http
+        .post('/v1/products')
+        .set(admin)
+        .send(product('script-test', { provisioningScript: script }))
+        .expect(422);
       expect(['INVALID_PROVISIONING_SCRIPT', 'PROVISIONING_SCRIPT_NOT_FOUND']).toContain(res.body.error);
     });
   });
@@ -114,7 +125,11 @@ describe('master products API', () => {
     });
 
     it('patches name/status/dashboard, refuses the immutable code (400)', async () => {
-      const res = await t.http.patch('/v1/products/local-a').set(admin).send({ name: 'Renamed', dashboardUrl: 'https://new.example.com' }).expect(200);
+      const res = await t.http
+        .patch('/v1/products/local-a')
+        .set(admin)
+        .send({ name: 'Renamed', dashboardUrl: 'https://new.example.com' })
+        .expect(200);
       expect(res.body).toMatchObject({ code: 'local-a', name: 'Renamed', dashboardUrl: 'https://new.example.com' });
       const refused = await t.http.patch('/v1/products/local-a').set(admin).send({ code: 'other' }).expect(400);
       expect(JSON.stringify(refused.body.details)).toContain('code');
@@ -125,12 +140,24 @@ describe('master products API', () => {
 
   describe('privileges', () => {
     it('creates <resourceType>:<action> (201), 422 for a resource type not allowed, 409 duplicate', async () => {
-      const res = await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'orders', action: 'read', description: 'Read orders' }).expect(201);
+      const res = await t.http
+        .post('/v1/products/orders/privileges')
+        .set(admin)
+        .send({ resourceType: 'orders', action: 'read', description: 'Read orders' })
+        .expect(201);
       expect(res.body).toMatchObject({ code: 'orders:read', resourceType: 'orders', action: 'read', description: 'Read orders' });
       await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'orders', action: 'write' }).expect(201);
-      const bad = await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'payroll', action: 'read' }).expect(422);
+      const bad = await t.http
+        .post('/v1/products/orders/privileges')
+        .set(admin)
+        .send({ resourceType: 'payroll', action: 'read' })
+        .expect(422);
       expect(bad.body.error).toBe('RESOURCE_TYPE_NOT_ALLOWED');
-      const dup = await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'orders', action: 'read' }).expect(409);
+      const dup = await t.http
+        .post('/v1/products/orders/privileges')
+        .set(admin)
+        .send({ resourceType: 'orders', action: 'read' })
+        .expect(409);
       expect(dup.body.error).toBe('PRIVILEGE_EXISTS');
       await t.http.post('/v1/products/orders/privileges').set(user).send({ resourceType: 'orders', action: 'x' }).expect(403);
     });
@@ -147,7 +174,11 @@ describe('master products API', () => {
     });
 
     it('refuses to drop an allowed resource type still used by privileges (422)', async () => {
-      const res = await t.http.patch('/v1/products/orders').set(admin).send({ allowedResourceTypes: ['invoices'] }).expect(422);
+      const res = await t.http
+        .patch('/v1/products/orders')
+        .set(admin)
+        .send({ allowedResourceTypes: ['invoices'] })
+        .expect(422);
       expect(res.body.error).toBe('RESOURCE_TYPE_IN_USE');
     });
   });
@@ -159,14 +190,23 @@ describe('master products API', () => {
         .set(admin)
         .send({ code: 'orders.admin', name: 'Orders admin', privileges: ['orders:write', 'orders:read'] })
         .expect(201);
-      expect(res.body).toMatchObject({ code: 'orders.admin', name: 'Orders admin', system: false, privileges: ['orders:read', 'orders:write'] });
+      expect(res.body).toMatchObject({
+        code: 'orders.admin',
+        name: 'Orders admin',
+        system: false,
+        privileges: ['orders:read', 'orders:write'],
+      });
       const foreign = await t.http
         .post('/v1/products/orders/role-templates')
         .set(admin)
         .send({ code: 'orders.bad', name: 'Bad', privileges: ['team:read'] })
         .expect(422);
       expect(foreign.body.error).toBe('UNKNOWN_PRIVILEGE');
-      await t.http.post('/v1/products/orders/role-templates').set(admin).send({ code: 'orders.admin', name: 'Again', privileges: [] }).expect(409);
+      await t.http
+        .post('/v1/products/orders/role-templates')
+        .set(admin)
+        .send({ code: 'orders.admin', name: 'Again', privileges: [] })
+        .expect(409);
       const list = await t.http.get('/v1/products/orders/role-templates').set(admin).expect(200);
       expect(list.body.items.map((r: { code: string }) => r.code)).toEqual(['orders.admin']);
     });
@@ -176,11 +216,23 @@ describe('master products API', () => {
     it('creates (key shown once), lists without secrets, revokes effective on the next request', async () => {
       const a = await t.http.post('/v1/products/local-a/api-keys').set(admin).send({ name: 'a' }).expect(201);
       const b = await t.http.post('/v1/products/local-a/api-keys').set(admin).send({ name: 'b' }).expect(201);
-      expect(a.body).toEqual({ id: expect.any(String), name: 'a', prefix: expect.stringMatching(/^avn_pk_/), key: expect.stringMatching(/^avn_pk_/) });
+      expect(a.body).toEqual({
+        id: expect.any(String),
+        name: 'a',
+        prefix: expect.stringMatching(/^avn_pk_/),
+        key: expect.stringMatching(/^avn_pk_/),
+      });
       const list = await t.http.get('/v1/products/local-a/api-keys').set(admin).expect(200);
       expect(list.body.items).toHaveLength(2);
       expect(JSON.stringify(list.body)).not.toContain(a.body.key);
-      expect(list.body.items[0]).toEqual({ id: a.body.id, name: 'a', prefix: a.body.prefix, lastUsedAt: null, revokedAt: null, createdAt: expect.any(String) });
+      expect(list.body.items[0]).toEqual({
+        id: a.body.id,
+        name: 'a',
+        prefix: a.body.prefix,
+        lastUsedAt: null,
+        revokedAt: null,
+        createdAt: expect.any(String),
+      });
 
       await t.http.get('/v1/products/local-a/privileges').set(bearer(a.body.key)).expect(200);
       await t.http.delete(`/v1/products/local-a/api-keys/${a.body.id}`).set(admin).expect(204);

@@ -14,13 +14,17 @@ describe('subscriptions, provisioning, seats and db connections', () => {
   let billingKey: string;
 
   const createProduct = async (code: string, script: string, resourceTypes: string[] = []) =>
-    t.http.post('/v1/products').set(admin).send({
-      code,
-      name: code,
-      provisioningScript: script,
-      dashboardUrl: 'https://dash.example.com',
-      allowedResourceTypes: resourceTypes,
-    }).expect(201);
+    t.http
+      .post('/v1/products')
+      .set(admin)
+      .send({
+        code,
+        name: code,
+        provisioningScript: script,
+        dashboardUrl: 'https://dash.example.com',
+        allowedResourceTypes: resourceTypes,
+      })
+      .expect(201);
 
   const subscribe = (teamId: string, token: Record<string, string>, body: Record<string, unknown>) =>
     t.http.post(`/v1/teams/${teamId}/subscriptions`).set(token).send(body);
@@ -35,8 +39,11 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     await createProduct('billing', 'example-provision.js', ['billing']);
     await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'orders', action: 'read' }).expect(201);
     await t.http.post('/v1/products/orders/privileges').set(admin).send({ resourceType: 'orders', action: 'write' }).expect(201);
-    await t.http.post('/v1/products/orders/role-templates').set(admin)
-      .send({ code: 'orders.viewer', name: 'Orders viewer', privileges: ['orders:read'] }).expect(201);
+    await t.http
+      .post('/v1/products/orders/role-templates')
+      .set(admin)
+      .send({ code: 'orders.viewer', name: 'Orders viewer', privileges: ['orders:read'] })
+      .expect(201);
     ordersKey = (await t.http.post('/v1/products/orders/api-keys').set(admin).send({ name: 'orders' }).expect(201)).body.key;
     billingKey = (await t.http.post('/v1/products/billing/api-keys').set(admin).send({ name: 'billing' }).expect(201)).body.key;
   });
@@ -47,7 +54,14 @@ describe('subscriptions, provisioning, seats and db connections', () => {
   describe('subscribe and provisioning', () => {
     it('subscribes (201, final status active), stores the connection encrypted, never lists it', async () => {
       const res = await subscribe(owner.teamId, bearer(owner.token), { productCode: 'orders', plan: 'pro', seats: 5 }).expect(201);
-      expect(res.body).toMatchObject({ productCode: 'orders', plan: 'pro', seats: 5, status: 'active', failureReason: null, hasDbConnection: true });
+      expect(res.body).toMatchObject({
+        productCode: 'orders',
+        plan: 'pro',
+        seats: 5,
+        status: 'active',
+        failureReason: null,
+        hasDbConnection: true,
+      });
 
       const stored = await t.db.asPlatform(() =>
         t.db.queryOne<{ ciphertext: Buffer }>('SELECT ciphertext FROM aventian.team_db_connections WHERE team_id = $1', [owner.teamId]),
@@ -74,28 +88,46 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     });
 
     it('follows a template change in every subscribed team', async () => {
-      await t.http.put('/v1/products/orders/role-templates/orders.viewer/privileges').set(admin)
-        .send({ privileges: ['orders:read', 'orders:write'] }).expect(200);
+      await t.http
+        .put('/v1/products/orders/role-templates/orders.viewer/privileges')
+        .set(admin)
+        .send({ privileges: ['orders:read', 'orders:write'] })
+        .expect(200);
       const privileges = async () =>
-        (await t.db.asPlatform(() =>
-          t.db.query<{ code: string }>(
-            `SELECT p.code FROM aventian.tbl_roles r JOIN aventian.tbl_role_privileges rp ON rp.role_id = r.id
+        (
+          await t.db.asPlatform(() =>
+            t.db.query<{ code: string }>(
+              `SELECT p.code FROM aventian.tbl_roles r JOIN aventian.tbl_role_privileges rp ON rp.role_id = r.id
                JOIN aventian.tbl_privileges p ON p.id = rp.privilege_id WHERE r.team_id = $1 ORDER BY p.code`,
-            [owner.teamId],
-          ),
-        )).map((r) => r.code);
+              [owner.teamId],
+            ),
+          )
+        ).map((r) => r.code);
       expect(await privileges()).toEqual(['orders:read', 'orders:write']);
-      await t.http.put('/v1/products/orders/role-templates/orders.viewer/privileges').set(admin).send({ privileges: ['orders:read'] }).expect(200);
+      await t.http
+        .put('/v1/products/orders/role-templates/orders.viewer/privileges')
+        .set(admin)
+        .send({ privileges: ['orders:read'] })
+        .expect(200);
       expect(await privileges()).toEqual(['orders:read']);
-      await t.http.put('/v1/products/orders/role-templates/orders.viewer/privileges').set(admin).send({ privileges: ['billing:read'] }).expect(422);
+      await t.http
+        .put('/v1/products/orders/role-templates/orders.viewer/privileges')
+        .set(admin)
+        .send({ privileges: ['billing:read'] })
+        .expect(422);
     });
 
     it('gives already subscribed teams the role of a template created later', async () => {
-      await t.http.post('/v1/products/orders/role-templates').set(admin)
-        .send({ code: 'orders.editor', name: 'Orders editor', privileges: ['orders:write'] }).expect(201);
-      const codes = (await t.db.asPlatform(() =>
-        t.db.query<{ code: string }>('SELECT code FROM aventian.tbl_roles WHERE team_id = $1 ORDER BY code', [owner.teamId]),
-      )).map((r) => r.code);
+      await t.http
+        .post('/v1/products/orders/role-templates')
+        .set(admin)
+        .send({ code: 'orders.editor', name: 'Orders editor', privileges: ['orders:write'] })
+        .expect(201);
+      const codes = (
+        await t.db.asPlatform(() =>
+          t.db.query<{ code: string }>('SELECT code FROM aventian.tbl_roles WHERE team_id = $1 ORDER BY code', [owner.teamId]),
+        )
+      ).map((r) => r.code);
       expect(codes).toEqual(['orders.editor', 'orders.viewer']);
     });
 
@@ -162,7 +194,11 @@ describe('subscriptions, provisioning, seats and db connections', () => {
   describe('product-facing connection read', () => {
     it('returns the calling product connection for an actively subscribed team and audits the read', async () => {
       const res = await readConnection(owner.teamId, ordersKey).expect(200);
-      expect(res.body).toEqual({ teamId: owner.teamId, productCode: 'orders', connectionString: expect.stringMatching(/^postgres:\/\/orders_/) });
+      expect(res.body).toEqual({
+        teamId: owner.teamId,
+        productCode: 'orders',
+        connectionString: expect.stringMatching(/^postgres:\/\/orders_/),
+      });
       const events = await t.db.query<{ action: string; actor_type: string; data: Record<string, unknown> }>(
         `SELECT action, actor_type, data FROM aventian_audit.audit_events WHERE team_id = $1 AND action = 'db_connection.read'`,
         [owner.teamId],
@@ -181,13 +217,22 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     });
 
     it('lets the platform admin set/rotate the connection by hand (owner: 403)', async () => {
-      await t.http.put(`/v1/teams/${owner.teamId}/subscriptions/orders/db-connection`).set(bearer(owner.token))
-        .send({ connectionString: 'postgres://x' }).expect(403);
-      await t.http.put(`/v1/teams/${owner.teamId}/subscriptions/orders/db-connection`).set(admin)
-        .send({ connectionString: 'postgres://rotated:pw@db/orders' }).expect(204);
+      await t.http
+        .put(`/v1/teams/${owner.teamId}/subscriptions/orders/db-connection`)
+        .set(bearer(owner.token))
+        .send({ connectionString: 'postgres://x' })
+        .expect(403);
+      await t.http
+        .put(`/v1/teams/${owner.teamId}/subscriptions/orders/db-connection`)
+        .set(admin)
+        .send({ connectionString: 'postgres://rotated:pw@db/orders' })
+        .expect(204);
       expect((await readConnection(owner.teamId, ordersKey).expect(200)).body.connectionString).toBe('postgres://rotated:pw@db/orders');
-      await t.http.put(`/v1/teams/${owner.teamId}/subscriptions/billing/db-connection`).set(admin)
-        .send({ connectionString: 'postgres://x' }).expect(404);
+      await t.http
+        .put(`/v1/teams/${owner.teamId}/subscriptions/billing/db-connection`)
+        .set(admin)
+        .send({ connectionString: 'postgres://x' })
+        .expect(404);
     });
 
     it('stops accepting a revoked key on the very next request', async () => {
@@ -222,9 +267,17 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     });
 
     it('refuses lowering seats below usage (422), allows raising them', async () => {
-      const res = await t.http.patch(`/v1/teams/${team.teamId}/subscriptions/orders`).set(bearer(team.token)).send({ seats: 1 }).expect(422);
+      const res = await t.http
+        .patch(`/v1/teams/${team.teamId}/subscriptions/orders`)
+        .set(bearer(team.token))
+        .send({ seats: 1 })
+        .expect(422);
       expect(res.body.error).toBe('SEATS_EXHAUSTED');
-      const ok = await t.http.patch(`/v1/teams/${team.teamId}/subscriptions/orders`).set(bearer(team.token)).send({ seats: 5, plan: 'bigger' }).expect(200);
+      const ok = await t.http
+        .patch(`/v1/teams/${team.teamId}/subscriptions/orders`)
+        .set(bearer(team.token))
+        .send({ seats: 5, plan: 'bigger' })
+        .expect(200);
       expect(ok.body).toMatchObject({ seats: 5, plan: 'bigger', seatsUsed: 2 });
     });
 
@@ -236,7 +289,11 @@ describe('subscriptions, provisioning, seats and db connections', () => {
       const results = await Promise.allSettled(
         candidates.map((userId) =>
           t.db.inTeam(team.teamId, async () => {
-            await t.db.query('INSERT INTO aventian.tbl_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)', [team.teamId, userId, role!.id]);
+            await t.db.query('INSERT INTO aventian.tbl_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)', [
+              team.teamId,
+              userId,
+              role!.id,
+            ]);
             await t.db.query('SELECT pg_sleep(0.05)'); // hold the transaction open so the grants really overlap
           }),
         ),
@@ -246,7 +303,10 @@ describe('subscriptions, provisioning, seats and db connections', () => {
       expect(rejected).toHaveLength(5);
       for (const r of rejected) expect(String(r.reason?.message ?? r.reason)).toContain('SEATS_EXHAUSTED');
       const used = await t.db.asPlatform(() =>
-        t.db.queryOne<{ n: number }>('SELECT aventian.product_seats_used($1, r.product_id) AS n FROM aventian.tbl_roles r WHERE r.id = $2', [team.teamId, role!.id]),
+        t.db.queryOne<{ n: number }>(
+          'SELECT aventian.product_seats_used($1, r.product_id) AS n FROM aventian.tbl_roles r WHERE r.id = $2',
+          [team.teamId, role!.id],
+        ),
       );
       expect(used!.n).toBe(5);
     });
@@ -254,13 +314,15 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     it('holds under concurrent grants through the route', async () => {
       await t.http.patch(`/v1/teams/${team.teamId}/subscriptions/orders`).set(bearer(team.token)).send({ seats: 7 }).expect(200);
       const holders = new Set(
-        (await t.db.asPlatform(() =>
-          t.db.query<{ user_id: string }>(
-            `SELECT mr.user_id FROM aventian.tbl_member_roles mr JOIN aventian.tbl_roles r ON r.id = mr.role_id
+        (
+          await t.db.asPlatform(() =>
+            t.db.query<{ user_id: string }>(
+              `SELECT mr.user_id FROM aventian.tbl_member_roles mr JOIN aventian.tbl_roles r ON r.id = mr.role_id
               WHERE mr.team_id = $1 AND r.code = 'orders.viewer'`,
-            [team.teamId],
-          ),
-        )).map((r) => r.user_id),
+              [team.teamId],
+            ),
+          )
+        ).map((r) => r.user_id),
       );
       expect(holders.size).toBe(5);
       const others = members.filter((m) => !holders.has(m)); // 5 members race for 2 free seats
@@ -287,10 +349,14 @@ describe('subscriptions, provisioning, seats and db connections', () => {
       await t.http.delete(`/v1/teams/${team.teamId}/subscriptions/orders`).set(bearer(team.token)).expect(404);
       const list = await t.http.get(`/v1/teams/${team.teamId}/subscriptions`).set(bearer(team.token)).expect(200);
       expect(list.body.items[0]).toMatchObject({ status: 'canceled', canceledAt: expect.any(String), hasDbConnection: false });
-      const actions = (await t.db.query<{ action: string }>(
-        'SELECT action FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq', [team.teamId],
-      )).map((e) => e.action);
-      expect(actions).toEqual(expect.arrayContaining(['subscription.created', 'subscription.provisioned', 'db_connection.read', 'subscription.canceled']));
+      const actions = (
+        await t.db.query<{ action: string }>('SELECT action FROM aventian_audit.audit_events WHERE team_id = $1 ORDER BY seq', [
+          team.teamId,
+        ])
+      ).map((e) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining(['subscription.created', 'subscription.provisioned', 'db_connection.read', 'subscription.canceled']),
+      );
 
       const again = await subscribe(team.teamId, bearer(team.token), { productCode: 'orders', plan: 'pro' }).expect(201);
       expect(again.body.status).toBe('active');
@@ -300,11 +366,12 @@ describe('subscriptions, provisioning, seats and db connections', () => {
     it('deleting the team ends its subscriptions and destroys the stored connection', async () => {
       const team = await signUp(t, 'doomed');
       await subscribe(team.teamId, bearer(team.token), { productCode: 'orders', plan: 'pro' }).expect(201);
-      await t.http.delete(`/v1/teams/${team.teamId}`).set(bearer(team.token)).expect((r) => expect([200, 204]).toContain(r.status));
+      await t.http
+        .delete(`/v1/teams/${team.teamId}`)
+        .set(bearer(team.token))
+        .expect((r) => expect([200, 204]).toContain(r.status));
       await readConnection(team.teamId, ordersKey).expect(404);
-      const left = await t.db.asPlatform(() =>
-        t.db.query('SELECT 1 FROM aventian.team_db_connections WHERE team_id = $1', [team.teamId]),
-      );
+      const left = await t.db.asPlatform(() => t.db.query('SELECT 1 FROM aventian.team_db_connections WHERE team_id = $1', [team.teamId]));
       expect(left).toHaveLength(0);
     });
   });

@@ -45,7 +45,9 @@ export async function snapshotTeam(t: TestApp, teamId: string): Promise<unknown>
       [teamId],
     ),
     subscriptions: await t.db.query(`SELECT id, status FROM aventian.tbl_team_product_assoc WHERE team_id = $1 ORDER BY id`, [teamId]),
-    auditCount: (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId]))[0].n,
+    auditCount: (
+      await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])
+    )[0].n,
   }));
 }
 

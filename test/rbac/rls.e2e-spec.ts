@@ -19,7 +19,11 @@ describe('rbac: row-level security', () => {
   const user = async (label: string) => {
     const id = newId();
     await t.db.asPlatform(() =>
-      t.db.query(`INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)`, [id, `${label}-${id}@rls.test`, label]),
+      t.db.query(`INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)`, [
+        id,
+        `${label}-${id}@rls.test`,
+        label,
+      ]),
     );
     return id;
   };
@@ -37,13 +41,23 @@ describe('rbac: row-level security', () => {
     roleB = newId();
     await t.db.asPlatform(async () => {
       privilegeId = (await t.db.queryOne<{ id: string }>(`SELECT id FROM aventian.tbl_privileges WHERE code = 'team:read'`))!.id;
-      for (const [role, team] of [[roleA, teamA], [roleB, teamB]]) {
+      for (const [role, team] of [
+        [roleA, teamA],
+        [roleB, teamB],
+      ]) {
         await t.db.query(`INSERT INTO aventian.tbl_roles (id, team_id, code, name) VALUES ($1, $2, 'viewer', 'V')`, [role, team]);
-        await t.db.query(`INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, $2, $3)`, [role, privilegeId, team]);
+        await t.db.query(`INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, $2, $3)`, [
+          role,
+          privilegeId,
+          team,
+        ]);
       }
       const productId = newId();
       await t.db.query(`INSERT INTO aventian.tbl_master_products (id, code, name) VALUES ($1, 'rls-prod', 'P')`, [productId]);
-      await t.db.query(`INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`, [teamB, productId]);
+      await t.db.query(`INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`, [
+        teamB,
+        productId,
+      ]);
     });
   });
 
@@ -93,7 +107,14 @@ describe('rbac: row-level security', () => {
     ]) {
       counts[table] = (await t.db.query(`SELECT 1 FROM aventian.${table} ${filter}`)).length;
     }
-    expect(counts).toEqual({ tbl_teams: 0, tbl_team_members: 0, tbl_member_roles: 0, tbl_team_product_assoc: 0, tbl_roles: 0, tbl_role_privileges: 0 });
+    expect(counts).toEqual({
+      tbl_teams: 0,
+      tbl_team_members: 0,
+      tbl_member_roles: 0,
+      tbl_team_product_assoc: 0,
+      tbl_roles: 0,
+      tbl_role_privileges: 0,
+    });
   });
 
   it('the wrong app.team_id changes nothing of another team', async () => {
@@ -107,24 +128,39 @@ describe('rbac: row-level security', () => {
     }));
     expect(changed).toEqual({ rename: 0, removeMembers: 0, revoke: 0, dropRole: 0, cancel: 0, systemRole: 0 });
     // Inserting rows for team B from team A's scope is refused by WITH CHECK.
-    await expect(inTeam(teamA, () => t.db.query(`INSERT INTO aventian.tbl_team_members (team_id, user_id) VALUES ($1, $2)`, [teamB, ownerA]))).rejects.toThrow(/row-level security/);
+    await expect(
+      inTeam(teamA, () => t.db.query(`INSERT INTO aventian.tbl_team_members (team_id, user_id) VALUES ($1, $2)`, [teamB, ownerA])),
+    ).rejects.toThrow(/row-level security/);
     // A privilege row for B's role smuggled under A's team id is re-keyed to B by the trigger, then refused.
     await expect(
-      inTeam(teamA, () => t.db.query(`INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, (SELECT id FROM aventian.tbl_privileges WHERE code = 'team:delete'), $2)`, [roleB, teamA])),
+      inTeam(teamA, () =>
+        t.db.query(
+          `INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, (SELECT id FROM aventian.tbl_privileges WHERE code = 'team:delete'), $2)`,
+          [roleB, teamA],
+        ),
+      ),
     ).rejects.toThrow(/row-level security/);
     // A team role's privilege row written with a NULL team (which 0002 would show to every scope) is re-keyed to the role's team.
     await inTeam(teamA, () =>
-      t.db.query(`INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, (SELECT id FROM aventian.tbl_privileges WHERE code = 'team:write'), NULL)`, [roleA]),
+      t.db.query(
+        `INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) VALUES ($1, (SELECT id FROM aventian.tbl_privileges WHERE code = 'team:write'), NULL)`,
+        [roleA],
+      ),
     );
     expect(await t.db.query(`SELECT 1 FROM aventian.tbl_role_privileges WHERE role_id = $1`, [roleA])).toHaveLength(0);
     expect(await inTeam(teamB, () => t.db.query(`SELECT 1 FROM aventian.tbl_role_privileges WHERE role_id = $1`, [roleA]))).toHaveLength(0);
     // A member of A cannot be given B's role.
-    await expect(inTeam(teamA, () => t.db.query(`INSERT INTO aventian.tbl_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)`, [teamA, ownerA, roleB]))).rejects.toThrow(/UNKNOWN_ROLE/);
+    await expect(
+      inTeam(teamA, () =>
+        t.db.query(`INSERT INTO aventian.tbl_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)`, [teamA, ownerA, roleB]),
+      ),
+    ).rejects.toThrow(/UNKNOWN_ROLE/);
     const b = await t.db.asPlatform(async () => ({
       name: (await t.db.queryOne<{ name: string }>(`SELECT name FROM aventian.tbl_teams WHERE id = $1`, [teamB]))!.name,
       members: (await t.db.query(`SELECT 1 FROM aventian.tbl_team_members WHERE team_id = $1`, [teamB])).length,
       roles: (await t.db.query(`SELECT 1 FROM aventian.tbl_member_roles WHERE team_id = $1`, [teamB])).length,
-      sub: (await t.db.queryOne<{ status: string }>(`SELECT status FROM aventian.tbl_team_product_assoc WHERE team_id = $1`, [teamB]))!.status,
+      sub: (await t.db.queryOne<{ status: string }>(`SELECT status FROM aventian.tbl_team_product_assoc WHERE team_id = $1`, [teamB]))!
+        .status,
     }));
     expect(b).toEqual({ name: 'B', members: 1, roles: 1, sub: 'active' });
   });
@@ -135,7 +171,9 @@ describe('rbac: row-level security', () => {
     const rows = await t.db.transaction(
       async () => ({
         members: await t.db.query<{ user_id: string }>(`SELECT user_id FROM aventian.tbl_team_members`),
-        teamRoles: await t.db.query<{ team_id: string }>(`SELECT team_id FROM aventian.tbl_roles WHERE team_id IS NOT NULL ORDER BY team_id`),
+        teamRoles: await t.db.query<{ team_id: string }>(
+          `SELECT team_id FROM aventian.tbl_roles WHERE team_id IS NOT NULL ORDER BY team_id`,
+        ),
         deleted: (await t.db.execute(`DELETE FROM aventian.tbl_team_members WHERE user_id = $1`, [ownerA])).rowCount,
       }),
       { userId: ownerA },

@@ -30,8 +30,11 @@ describe('rbac: teams, members, roles', () => {
     teamA = (await t.http.post('/v1/teams').set(ownerA.auth).send({ name: 'Team A' }).expect(201)).body.id;
     teamB = (await t.http.post('/v1/teams').set(ownerB.auth).send({ name: 'Team B' }).expect(201)).body.id;
     const membership = t.api.app.get(MembershipService, { strict: false });
-    await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth)
-      .send({ code: 'b.viewer', name: 'Viewer', privileges: ['team:read', 'team.members:read'] }).expect(201);
+    await t.http
+      .post(`/v1/teams/${teamB}/roles`)
+      .set(ownerB.auth)
+      .send({ code: 'b.viewer', name: 'Viewer', privileges: ['team:read', 'team.members:read'] })
+      .expect(201);
     await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'b.nothing', name: 'Nothing', privileges: [] }).expect(201);
     await membership.addMember(teamB, memberB.id, ['b.viewer'], ownerB.id);
     await membership.addMember(teamB, weakB.id, ['b.nothing'], ownerB.id);
@@ -66,7 +69,16 @@ describe('rbac: teams, members, roles', () => {
     it('lists the caller teams with cursor pagination; ?all=true only for platform admins', async () => {
       const u = await mintUser(t, 'lister');
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.push((await t.http.post('/v1/teams').set(u.auth).send({ name: `L${i}` }).expect(201)).body.id);
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          (
+            await t.http
+              .post('/v1/teams')
+              .set(u.auth)
+              .send({ name: `L${i}` })
+              .expect(201)
+          ).body.id,
+        );
       const p1 = await t.http.get('/v1/teams?limit=2').set(u.auth).expect(200);
       expect(p1.body.items.map((x: { id: string }) => x.id)).toEqual(ids.slice(0, 2));
       expect(p1.body.nextCursor).toEqual(expect.any(String));
@@ -84,9 +96,18 @@ describe('rbac: teams, members, roles', () => {
     });
 
     it('gets and renames a team (audited, invalidates the team)', async () => {
-      await t.http.get(`/v1/teams/${teamB}`).set(memberB.auth).expect(200).expect((r) => expect(r.body).toMatchObject({ id: teamB, name: 'Team B' }));
+      await t.http
+        .get(`/v1/teams/${teamB}`)
+        .set(memberB.auth)
+        .expect(200)
+        .expect((r) => expect(r.body).toMatchObject({ id: teamB, name: 'Team B' }));
       const before = await version(CacheKeys.teamVersion(teamB));
-      await t.http.patch(`/v1/teams/${teamB}`).set(ownerB.auth).send({ name: 'Team B2' }).expect(200).expect((r) => expect(r.body.name).toBe('Team B2'));
+      await t.http
+        .patch(`/v1/teams/${teamB}`)
+        .set(ownerB.auth)
+        .send({ name: 'Team B2' })
+        .expect(200)
+        .expect((r) => expect(r.body.name).toBe('Team B2'));
       expect(await version(CacheKeys.teamVersion(teamB))).toBe(before + 1);
       expect(await auditActions(t, teamB)).toContain('team.renamed');
       await t.http.patch(`/v1/teams/${teamB}`).set(ownerB.auth).send({ name: '' }).expect(400);
@@ -99,13 +120,21 @@ describe('rbac: teams, members, roles', () => {
       await t.api.app.get(MembershipService, { strict: false }).addMember(id, other.id, []);
       const productId = newId();
       await t.db.asPlatform(async () => {
-        await t.db.query(`INSERT INTO aventian.tbl_master_products (id, code, name) VALUES ($1, $2, 'P')`, [productId, `p-${productId.slice(-8)}`]);
-        await t.db.query(`INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`, [id, productId]);
+        await t.db.query(`INSERT INTO aventian.tbl_master_products (id, code, name) VALUES ($1, $2, 'P')`, [
+          productId,
+          `p-${productId.slice(-8)}`,
+        ]);
+        await t.db.query(
+          `INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`,
+          [id, productId],
+        );
       });
       const before = await version(CacheKeys.teamVersion(id));
       await t.http.delete(`/v1/teams/${id}`).set(u.auth).expect(204);
       expect(await version(CacheKeys.teamVersion(id))).toBe(before + 1);
-      const subs = await t.db.asPlatform(() => t.db.query<{ status: string }>(`SELECT status FROM aventian.tbl_team_product_assoc WHERE team_id = $1`, [id]));
+      const subs = await t.db.asPlatform(() =>
+        t.db.query<{ status: string }>(`SELECT status FROM aventian.tbl_team_product_assoc WHERE team_id = $1`, [id]),
+      );
       expect(subs.map((s) => s.status)).toEqual(['canceled']);
       await t.http.get(`/v1/teams/${id}`).set(u.auth).expect(404);
       await t.http.get(`/v1/teams/${id}/members`).set(other.auth).expect(404);
@@ -169,7 +198,12 @@ describe('rbac: teams, members, roles', () => {
     it('lists roles; system roles only with includeSystem', async () => {
       const res = await t.http.get(`/v1/teams/${teamB}/roles`).set(ownerB.auth).expect(200);
       expect(res.body.items.map((r: { code: string }) => r.code)).toEqual(['b.nothing', 'b.viewer']);
-      expect(res.body.items[1]).toEqual({ code: 'b.viewer', name: 'Viewer', system: false, privileges: ['team.members:read', 'team:read'] });
+      expect(res.body.items[1]).toEqual({
+        code: 'b.viewer',
+        name: 'Viewer',
+        system: false,
+        privileges: ['team.members:read', 'team:read'],
+      });
       const sys = await t.http.get(`/v1/teams/${teamB}/roles?includeSystem=true`).set(ownerB.auth).expect(200);
       const owner = sys.body.items.find((r: { code: string }) => r.code === 'team_owner');
       expect(owner).toMatchObject({ system: true, privileges: expect.arrayContaining(['team:delete', 'team.roles:write']) });
@@ -179,20 +213,37 @@ describe('rbac: teams, members, roles', () => {
     it('creates custom roles: 409 duplicate / reserved code, 422 unknown privilege, 400 bad shape', async () => {
       await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'b.viewer', name: 'Dup', privileges: [] }).expect(409);
       await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'team_owner', name: 'X', privileges: [] }).expect(409);
-      const unknown = await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'b.x', name: 'X', privileges: ['nope:read'] }).expect(422);
+      const unknown = await t.http
+        .post(`/v1/teams/${teamB}/roles`)
+        .set(ownerB.auth)
+        .send({ code: 'b.x', name: 'X', privileges: ['nope:read'] })
+        .expect(422);
       expect(unknown.body.error).toBe('UNKNOWN_PRIVILEGE');
       await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'Bad Code', name: 'X', privileges: [] }).expect(400);
       // Same code in another team is fine.
-      await t.http.post(`/v1/teams/${teamA}/roles`).set(ownerA.auth).send({ code: 'b.viewer', name: 'A viewer', privileges: ['team:read'] }).expect(201);
+      await t.http
+        .post(`/v1/teams/${teamA}/roles`)
+        .set(ownerA.auth)
+        .send({ code: 'b.viewer', name: 'A viewer', privileges: ['team:read'] })
+        .expect(201);
       expect(await auditActions(t, teamB)).toContain('role.created');
     });
 
     it('replaces a custom role privileges (one roleChanged), refuses system and template roles', async () => {
-      await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'b.editable', name: 'E', privileges: ['team:read'] }).expect(201);
-      const roleId = (await t.db.asPlatform(() => t.db.queryOne<{ id: string }>(`SELECT id FROM aventian.tbl_roles WHERE team_id = $1 AND code = 'b.editable'`, [teamB])))!.id;
+      await t.http
+        .post(`/v1/teams/${teamB}/roles`)
+        .set(ownerB.auth)
+        .send({ code: 'b.editable', name: 'E', privileges: ['team:read'] })
+        .expect(201);
+      const roleId = (await t.db.asPlatform(() =>
+        t.db.queryOne<{ id: string }>(`SELECT id FROM aventian.tbl_roles WHERE team_id = $1 AND code = 'b.editable'`, [teamB]),
+      ))!.id;
       const before = await version(CacheKeys.roleVersion(roleId));
-      const res = await t.http.put(`/v1/teams/${teamB}/roles/b.editable/privileges`).set(ownerB.auth)
-        .send({ privileges: ['team.roles:read', 'team.members:read'] }).expect(200);
+      const res = await t.http
+        .put(`/v1/teams/${teamB}/roles/b.editable/privileges`)
+        .set(ownerB.auth)
+        .send({ privileges: ['team.roles:read', 'team.members:read'] })
+        .expect(200);
       expect(res.body).toEqual({ code: 'b.editable', name: 'E', system: false, privileges: ['team.members:read', 'team.roles:read'] });
       expect(await version(CacheKeys.roleVersion(roleId))).toBe(before + 1);
       expect(await auditActions(t, teamB)).toContain('role.privileges_changed');
@@ -201,9 +252,18 @@ describe('rbac: teams, members, roles', () => {
       // A role instantiated from a product template is read-only here.
       const productId = newId();
       await t.db.asPlatform(async () => {
-        await t.db.query(`INSERT INTO aventian.tbl_master_products (id, code, name) VALUES ($1, $2, 'P')`, [productId, `t-${productId.slice(-8)}`]);
-        const tpl = await t.db.queryOne<{ id: string }>(`INSERT INTO aventian.tbl_role_templates (product_id, code, name) VALUES ($1, 'tpl.admin', 'T') RETURNING id`, [productId]);
-        await t.db.query(`INSERT INTO aventian.tbl_roles (team_id, product_id, template_id, code, name) VALUES ($1, $2, $3, 'tpl.admin', 'T')`, [teamB, productId, tpl!.id]);
+        await t.db.query(`INSERT INTO aventian.tbl_master_products (id, code, name) VALUES ($1, $2, 'P')`, [
+          productId,
+          `t-${productId.slice(-8)}`,
+        ]);
+        const tpl = await t.db.queryOne<{ id: string }>(
+          `INSERT INTO aventian.tbl_role_templates (product_id, code, name) VALUES ($1, 'tpl.admin', 'T') RETURNING id`,
+          [productId],
+        );
+        await t.db.query(
+          `INSERT INTO aventian.tbl_roles (team_id, product_id, template_id, code, name) VALUES ($1, $2, $3, 'tpl.admin', 'T')`,
+          [teamB, productId, tpl!.id],
+        );
       });
       const tpl = await t.http.put(`/v1/teams/${teamB}/roles/tpl.admin/privileges`).set(ownerB.auth).send({ privileges: [] }).expect(422);
       expect(tpl.body.error).toBe('ROLE_NOT_EDITABLE');
@@ -219,13 +279,21 @@ describe('rbac: teams, members, roles', () => {
       expect(await version(CacheKeys.userVersion(u.id))).toBe(++v);
       // The grant takes effect on the very next request.
       await t.http.get(`/v1/teams/${teamB}`).set(u.auth).expect(200);
-      const r = await t.http.put(`/v1/teams/${teamB}/members/${u.id}/roles`).set(ownerB.auth).send({ roles: ['b.nothing', 'b.editable'] }).expect(200);
+      const r = await t.http
+        .put(`/v1/teams/${teamB}/members/${u.id}/roles`)
+        .set(ownerB.auth)
+        .send({ roles: ['b.nothing', 'b.editable'] })
+        .expect(200);
       expect(r.body).toEqual({ userId: u.id, roles: ['b.editable', 'b.nothing'] });
       expect(await version(CacheKeys.userVersion(u.id))).toBe(++v);
       await t.http.get(`/v1/teams/${teamB}`).set(u.auth).expect(403);
-      await t.http.put(`/v1/teams/${teamB}/members/${u.id}/roles`).set(ownerB.auth).send({ roles: ['ghost'] }).expect(422);
+      await t.http
+        .put(`/v1/teams/${teamB}/members/${u.id}/roles`)
+        .set(ownerB.auth)
+        .send({ roles: ['ghost'] })
+        .expect(422);
       await t.http.delete(`/v1/teams/${teamB}/members/${u.id}/roles/b.nothing`).set(ownerB.auth).expect(204);
-      expect(await version(CacheKeys.userVersion(u.id))).toBe(++v);
+      expect(await version(CacheKeys.userVersion(u.id))).toBe(v + 1);
       await t.http.delete(`/v1/teams/${teamB}/members/${u.id}/roles/b.nothing`).set(ownerB.auth).expect(404);
       await t.http.post(`/v1/teams/${teamB}/members/${u.id}/roles/ghost`).set(ownerB.auth).expect(404);
       const actions = await auditActions(t, teamB);
@@ -239,8 +307,12 @@ describe('rbac: teams, members, roles', () => {
       const team = (await t.http.post('/v1/teams').set(o.auth).send({ name: 'Solo' }).expect(201)).body.id;
       const e1 = await t.http.delete(`/v1/teams/${team}/members/${o.id}`).set(o.auth).expect(422);
       expect(e1.body.error).toBe('LAST_OWNER');
-      expect((await t.http.delete(`/v1/teams/${team}/members/${o.id}/roles/team_owner`).set(o.auth).expect(422)).body.error).toBe('LAST_OWNER');
-      expect((await t.http.put(`/v1/teams/${team}/members/${o.id}/roles`).set(o.auth).send({ roles: [] }).expect(422)).body.error).toBe('LAST_OWNER');
+      expect((await t.http.delete(`/v1/teams/${team}/members/${o.id}/roles/team_owner`).set(o.auth).expect(422)).body.error).toBe(
+        'LAST_OWNER',
+      );
+      expect((await t.http.put(`/v1/teams/${team}/members/${o.id}/roles`).set(o.auth).send({ roles: [] }).expect(422)).body.error).toBe(
+        'LAST_OWNER',
+      );
       // Platform admins are bound by the rule too.
       await t.http.delete(`/v1/teams/${team}/members/${o.id}`).set(admin.auth).expect(422);
       // With a second owner, the first may step down.
@@ -262,7 +334,10 @@ describe('rbac: teams, members, roles', () => {
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([204, 422]);
       const owners = await t.db.asPlatform(() =>
-        t.db.query(`SELECT 1 FROM aventian.tbl_member_roles mr JOIN aventian.tbl_roles r ON r.id = mr.role_id AND r.code = 'team_owner' WHERE mr.team_id = $1`, [team]),
+        t.db.query(
+          `SELECT 1 FROM aventian.tbl_member_roles mr JOIN aventian.tbl_roles r ON r.id = mr.role_id AND r.code = 'team_owner' WHERE mr.team_id = $1`,
+          [team],
+        ),
       );
       expect(owners).toHaveLength(1);
     });
@@ -270,9 +345,21 @@ describe('rbac: teams, members, roles', () => {
     it('a role manager cannot grant powers they do not hold', async () => {
       const o = await mintUser(t, 'esc-owner');
       const team = (await t.http.post('/v1/teams').set(o.auth).send({ name: 'Esc' }).expect(201)).body.id;
-      await t.http.post(`/v1/teams/${team}/roles`).set(o.auth).send({ code: 'rm', name: 'RM', privileges: ['team.roles:write', 'team.roles:read', 'team:read'] }).expect(201);
-      await t.http.post(`/v1/teams/${team}/roles`).set(o.auth).send({ code: 'deleter', name: 'D', privileges: ['team:delete'] }).expect(201);
-      await t.http.post(`/v1/teams/${team}/roles`).set(o.auth).send({ code: 'reader', name: 'R', privileges: ['team:read'] }).expect(201);
+      await t.http
+        .post(`/v1/teams/${team}/roles`)
+        .set(o.auth)
+        .send({ code: 'rm', name: 'RM', privileges: ['team.roles:write', 'team.roles:read', 'team:read'] })
+        .expect(201);
+      await t.http
+        .post(`/v1/teams/${team}/roles`)
+        .set(o.auth)
+        .send({ code: 'deleter', name: 'D', privileges: ['team:delete'] })
+        .expect(201);
+      await t.http
+        .post(`/v1/teams/${team}/roles`)
+        .set(o.auth)
+        .send({ code: 'reader', name: 'R', privileges: ['team:read'] })
+        .expect(201);
       const m = await mintUser(t, 'esc-manager');
       const victim = await mintUser(t, 'esc-victim');
       const membership = t.api.app.get(MembershipService, { strict: false });
@@ -281,9 +368,21 @@ describe('rbac: teams, members, roles', () => {
       const before = await snapshotTeam(t, team);
       await t.http.post(`/v1/teams/${team}/members/${m.id}/roles/team_owner`).set(m.auth).expect(403);
       await t.http.post(`/v1/teams/${team}/members/${m.id}/roles/deleter`).set(m.auth).expect(403);
-      await t.http.put(`/v1/teams/${team}/members/${m.id}/roles`).set(m.auth).send({ roles: ['rm', 'deleter'] }).expect(403);
-      await t.http.post(`/v1/teams/${team}/roles`).set(m.auth).send({ code: 'sneaky', name: 'S', privileges: ['team:delete'] }).expect(403);
-      await t.http.put(`/v1/teams/${team}/roles/rm/privileges`).set(m.auth).send({ privileges: ['team.roles:write', 'team.roles:read', 'team:read', 'team:delete'] }).expect(403);
+      await t.http
+        .put(`/v1/teams/${team}/members/${m.id}/roles`)
+        .set(m.auth)
+        .send({ roles: ['rm', 'deleter'] })
+        .expect(403);
+      await t.http
+        .post(`/v1/teams/${team}/roles`)
+        .set(m.auth)
+        .send({ code: 'sneaky', name: 'S', privileges: ['team:delete'] })
+        .expect(403);
+      await t.http
+        .put(`/v1/teams/${team}/roles/rm/privileges`)
+        .set(m.auth)
+        .send({ privileges: ['team.roles:write', 'team.roles:read', 'team:read', 'team:delete'] })
+        .expect(403);
       await t.http.delete(`/v1/teams/${team}/members/${o.id}/roles/team_owner`).set(m.auth).expect(403);
       expect(await snapshotTeam(t, team)).toEqual(before);
       // Within their own privileges they may act.
@@ -303,17 +402,30 @@ describe('rbac: teams, members, roles', () => {
   it('documents every route in OpenAPI', async () => {
     const doc = (await t.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
     const expected: Array<[string, string]> = [
-      ['/v1/teams', 'post'], ['/v1/teams', 'get'], ['/v1/teams/{teamId}', 'get'], ['/v1/teams/{teamId}', 'patch'],
-      ['/v1/teams/{teamId}', 'delete'], ['/v1/teams/{teamId}/members', 'get'], ['/v1/teams/{teamId}/members/{userId}', 'delete'],
-      ['/v1/teams/{teamId}/roles', 'get'], ['/v1/teams/{teamId}/roles', 'post'], ['/v1/teams/{teamId}/roles/{roleCode}/privileges', 'put'],
-      ['/v1/teams/{teamId}/members/{userId}/roles', 'put'], ['/v1/teams/{teamId}/members/{userId}/roles/{roleCode}', 'post'],
+      ['/v1/teams', 'post'],
+      ['/v1/teams', 'get'],
+      ['/v1/teams/{teamId}', 'get'],
+      ['/v1/teams/{teamId}', 'patch'],
+      ['/v1/teams/{teamId}', 'delete'],
+      ['/v1/teams/{teamId}/members', 'get'],
+      ['/v1/teams/{teamId}/members/{userId}', 'delete'],
+      ['/v1/teams/{teamId}/roles', 'get'],
+      ['/v1/teams/{teamId}/roles', 'post'],
+      ['/v1/teams/{teamId}/roles/{roleCode}/privileges', 'put'],
+      ['/v1/teams/{teamId}/members/{userId}/roles', 'put'],
+      ['/v1/teams/{teamId}/members/{userId}/roles/{roleCode}', 'post'],
       ['/v1/teams/{teamId}/members/{userId}/roles/{roleCode}', 'delete'],
     ];
     for (const [path, method] of expected) expect([path, method, Boolean(doc.paths[path]?.[method])]).toEqual([path, method, true]);
   });
 
   describe('BOLA matrix', () => {
-    type Call = { name: string; method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: (team: string, user: string) => string; body?: object };
+    type Call = {
+      name: string;
+      method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+      path: (team: string, user: string) => string;
+      body?: object;
+    };
     const routes: Call[] = [
       { name: 'get team', method: 'get', path: (tm) => `/v1/teams/${tm}` },
       { name: 'rename team', method: 'patch', path: (tm) => `/v1/teams/${tm}`, body: { name: 'Pwned' } },
@@ -322,7 +434,12 @@ describe('rbac: teams, members, roles', () => {
       { name: 'remove member', method: 'delete', path: (tm, u) => `/v1/teams/${tm}/members/${u}` },
       { name: 'list roles', method: 'get', path: (tm) => `/v1/teams/${tm}/roles` },
       { name: 'create role', method: 'post', path: (tm) => `/v1/teams/${tm}/roles`, body: { code: 'evil', name: 'Evil', privileges: [] } },
-      { name: 'set role privileges', method: 'put', path: (tm) => `/v1/teams/${tm}/roles/b.viewer/privileges`, body: { privileges: ['team:delete'] } },
+      {
+        name: 'set role privileges',
+        method: 'put',
+        path: (tm) => `/v1/teams/${tm}/roles/b.viewer/privileges`,
+        body: { privileges: ['team:delete'] },
+      },
       { name: 'replace member roles', method: 'put', path: (tm, u) => `/v1/teams/${tm}/members/${u}/roles`, body: { roles: [] } },
       { name: 'grant role', method: 'post', path: (tm, u) => `/v1/teams/${tm}/members/${u}/roles/b.nothing` },
       { name: 'revoke role', method: 'delete', path: (tm, u) => `/v1/teams/${tm}/members/${u}/roles/b.viewer` },
@@ -330,7 +447,9 @@ describe('rbac: teams, members, roles', () => {
 
     it.each(routes.map((r) => [r.name, r] as const))('%s: member of another team gets 404 and changes nothing', async (_n, route) => {
       const before = await snapshotTeam(t, teamB);
-      const res = await t.http[route.method](route.path(teamB, memberB.id)).set(ownerA.auth).send(route.body ?? {});
+      const res = await t.http[route.method](route.path(teamB, memberB.id))
+        .set(ownerA.auth)
+        .send(route.body ?? {});
       expect(res.status).toBe(404);
       expect(res.body.error).toBe('NOT_FOUND');
       expect(await snapshotTeam(t, teamB)).toEqual(before);
@@ -341,7 +460,8 @@ describe('rbac: teams, members, roles', () => {
       async (_n, route) => {
         const before = await snapshotTeam(t, teamB);
         const res = await t.http[route.method](route.path(teamA, memberB.id).replace('b.nothing', 'a.only').replace('b.viewer', 'a.only'))
-          .set(ownerA.auth).send(route.body ?? {});
+          .set(ownerA.auth)
+          .send(route.body ?? {});
         expect(res.status).toBe(404);
         expect(await snapshotTeam(t, teamB)).toEqual(before);
       },
@@ -349,7 +469,9 @@ describe('rbac: teams, members, roles', () => {
 
     it.each(routes.map((r) => [r.name, r] as const))('%s: member without the privilege gets 403 and changes nothing', async (_n, route) => {
       const before = await snapshotTeam(t, teamB);
-      const res = await t.http[route.method](route.path(teamB, memberB.id)).set(weakB.auth).send(route.body ?? {});
+      const res = await t.http[route.method](route.path(teamB, memberB.id))
+        .set(weakB.auth)
+        .send(route.body ?? {});
       expect(res.status).toBe(403);
       expect(await snapshotTeam(t, teamB)).toEqual(before);
     });
@@ -359,7 +481,9 @@ describe('rbac: teams, members, roles', () => {
       await t.http.get(`/v1/teams/${teamB}/roles`).set(admin.auth).expect(200);
       const ghost = newId();
       for (const route of routes) {
-        const res = await t.http[route.method](route.path(ghost, memberB.id)).set(admin.auth).send(route.body ?? {});
+        const res = await t.http[route.method](route.path(ghost, memberB.id))
+          .set(admin.auth)
+          .send(route.body ?? {});
         expect([route.name, res.status]).toEqual([route.name, 404]);
       }
     });

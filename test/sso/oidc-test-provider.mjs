@@ -20,13 +20,13 @@ const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256',
 const accountOf = (accountId) => {
   const id = accountId.replace(/^sub-/, '');
   return {
-  accountId,
-  claims: async () => ({
-    sub: accountId,
-    email: `${id}@example.test`,
-    email_verified: !id.startsWith('unverified'),
-    name: `Test ${id}`,
-  }),
+    accountId,
+    claims: async () => ({
+      sub: accountId,
+      email: `${id}@example.test`,
+      email_verified: !id.startsWith('unverified'),
+      name: `Test ${id}`,
+    }),
   };
 };
 

@@ -83,7 +83,9 @@ describe('SSO through OpenID Connect against a real provider', () => {
     expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('scope')).toBe('openid email profile');
-    expect(start.headers['set-cookie']![0]).toMatch(/^avn_oidc_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+; Path=\/v1\/auth\/oidc\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(start.headers['set-cookie']![0]).toMatch(
+      /^avn_oidc_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+; Path=\/v1\/auth\/oidc\/; Max-Age=600; HttpOnly; SameSite=Lax$/,
+    );
     // The verifier stays server-side: nothing in the URL reveals it.
     expect(start.headers.location).not.toContain('code_verifier');
   });
@@ -106,12 +108,15 @@ describe('SSO through OpenID Connect against a real provider', () => {
     expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
 
     const identities = await t.db.query<{ provider: string; subject: string; user_id: string }>(
-      `SELECT provider, subject, user_id FROM aventian.tbl_oauth_identities WHERE user_id = $1`, [first.body.user.id],
+      `SELECT provider, subject, user_id FROM aventian.tbl_oauth_identities WHERE user_id = $1`,
+      [first.body.user.id],
     );
     expect(identities).toEqual([{ provider: 'idp', subject: 'sub-frank', user_id: first.body.user.id }]);
     const users = await t.db.query(`SELECT id FROM aventian.tbl_users WHERE email_normalized = 'frank@example.test'`);
     expect(users).toHaveLength(1);
-    const activity = await t.db.query(`SELECT 1 FROM aventian_audit.activity_log WHERE user_id = $1 AND action = 'login.sso_succeeded'`, [first.body.user.id]);
+    const activity = await t.db.query(`SELECT 1 FROM aventian_audit.activity_log WHERE user_id = $1 AND action = 'login.sso_succeeded'`, [
+      first.body.user.id,
+    ]);
     expect(activity).toHaveLength(2);
   });
 
@@ -120,30 +125,41 @@ describe('SSO through OpenID Connect against a real provider', () => {
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('SSO_SIGNUP_DISABLED');
     expect(await t.db.query(`SELECT 1 FROM aventian.tbl_users WHERE email_normalized = 'gina@example.test'`)).toHaveLength(0);
-    expect(await t.db.query(`SELECT 1 FROM aventian_audit.activity_log WHERE user_email = 'gina@example.test' AND action = 'login.sso_refused'`)).toHaveLength(1);
+    expect(
+      await t.db.query(`SELECT 1 FROM aventian_audit.activity_log WHERE user_email = 'gina@example.test' AND action = 'login.sso_refused'`),
+    ).toHaveLength(1);
   });
 
   it('links an existing account with the same verified e-mail, keeping its teams', async () => {
-    const signup = await t.http.post('/v1/auth/signup')
-      .send({ email: 'Hugo@Example.test', password: 'correct horse battery staple 42', displayName: 'Hugo', teamName: 'Hugo team' }).expect(201);
+    const signup = await t.http
+      .post('/v1/auth/signup')
+      .send({ email: 'Hugo@Example.test', password: 'correct horse battery staple 42', displayName: 'Hugo', teamName: 'Hugo team' })
+      .expect(201);
     const res = await login('idp-closed', 'hugo');
     expect(res.status).toBe(200);
     expect(res.body.user.id).toBe(signup.body.user.id);
     expect(res.body.activeTeamId).toBe(signup.body.team.id);
-    const audit = await t.db.query<{ action: string }>(`SELECT action FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'user.sso_linked'`, [signup.body.user.id]);
+    const audit = await t.db.query<{ action: string }>(
+      `SELECT action FROM aventian_audit.audit_events WHERE target_id = $1 AND action = 'user.sso_linked'`,
+      [signup.body.user.id],
+    );
     expect(audit).toHaveLength(1);
   });
 
   it('refuses to link or create from an unverified e-mail', async () => {
-    await t.http.post('/v1/auth/signup')
-      .send({ email: 'unverified-ivy@example.test', password: 'correct horse battery staple 42', displayName: 'Ivy', teamName: 'Ivy team' }).expect(201);
+    await t.http
+      .post('/v1/auth/signup')
+      .send({ email: 'unverified-ivy@example.test', password: 'correct horse battery staple 42', displayName: 'Ivy', teamName: 'Ivy team' })
+      .expect(201);
     const linked = await login('idp', 'unverified-ivy');
     expect(linked.status).toBe(403);
     expect(linked.body.error).toBe('SSO_EMAIL_UNVERIFIED');
     const created = await login('idp', 'unverified-jay');
     expect(created.status).toBe(403);
     expect(created.body.error).toBe('SSO_EMAIL_UNVERIFIED');
-    expect(await t.db.query(`SELECT 1 FROM aventian.tbl_oauth_identities WHERE subject IN ('sub-unverified-ivy', 'sub-unverified-jay')`)).toHaveLength(0);
+    expect(
+      await t.db.query(`SELECT 1 FROM aventian.tbl_oauth_identities WHERE subject IN ('sub-unverified-ivy', 'sub-unverified-jay')`),
+    ).toHaveLength(0);
   });
 
   it('refuses a tampered, missing, replayed or unbound state', async () => {
@@ -197,7 +213,9 @@ describe('SSO through OpenID Connect against a real provider', () => {
   });
 
   it('refuses to start with malformed OIDC_PROVIDERS', async () => {
-    await expect(startTestApp({ database: t.database, env: { OIDC_PROVIDERS: '[{"name": "x",' } })).rejects.toThrow(/OIDC_PROVIDERS: is not valid JSON/);
+    await expect(startTestApp({ database: t.database, env: { OIDC_PROVIDERS: '[{"name": "x",' } })).rejects.toThrow(
+      /OIDC_PROVIDERS: is not valid JSON/,
+    );
     await expect(
       startTestApp({ database: t.database, env: { OIDC_PROVIDERS: JSON.stringify([{ name: 'x', issuer: 'ftp://idp', clientId: 'c' }]) } }),
     ).rejects.toThrow(/provider "x": issuer must be an https URL/);

@@ -94,10 +94,10 @@ describe('GetUserDetails consistency', () => {
     // Restore for the other tests.
     await t1.db.transaction(
       async () => {
-        await t1.db.query(`INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`, [
-          team,
-          orders.id,
-        ]);
+        await t1.db.query(
+          `INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, 'pro', 'active')`,
+          [team, orders.id],
+        );
         await t1.db.query(
           `INSERT INTO aventian.tbl_role_privileges (role_id, privilege_id, team_id) SELECT $1, id, $2 FROM aventian.tbl_privileges WHERE code = 'orders:read'`,
           [roleId, team],

@@ -18,16 +18,20 @@ export class DetailsFixture {
 
   async product(code: string, privileges: string[]): Promise<{ id: string; code: string; key: string; keyId: string }> {
     const id = newId();
-    await this.sql(
-      `INSERT INTO aventian.tbl_master_products (id, code, name, allowed_resource_types) VALUES ($1, $2, $3, $4)`,
-      [id, code, `Product ${code}`, [...new Set(privileges.map((p) => p.split(':')[0]))]],
-    );
+    await this.sql(`INSERT INTO aventian.tbl_master_products (id, code, name, allowed_resource_types) VALUES ($1, $2, $3, $4)`, [
+      id,
+      code,
+      `Product ${code}`,
+      [...new Set(privileges.map((p) => p.split(':')[0]))],
+    ]);
     for (const code of privileges) {
       const [resourceType, action] = code.split(':');
-      await this.sql(
-        `INSERT INTO aventian.tbl_privileges (product_id, resource_type, action, code) VALUES ($1, $2, $3, $4)`,
-        [id, resourceType, action, code],
-      );
+      await this.sql(`INSERT INTO aventian.tbl_privileges (product_id, resource_type, action, code) VALUES ($1, $2, $3, $4)`, [
+        id,
+        resourceType,
+        action,
+        code,
+      ]);
     }
     const created = await this.t.api.app.get(ProductsService).createApiKey(code, `${code} backend`, null);
     return { id, code, key: created.key, keyId: created.id };
@@ -46,10 +50,12 @@ export class DetailsFixture {
     const id = newId();
     await this.sql(`INSERT INTO aventian.tbl_teams (id, name) VALUES ($1, $2)`, [id, name]);
     for (const s of subscriptions) {
-      await this.sql(
-        `INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, $3, $4)`,
-        [id, s.productId, s.plan ?? 'pro', s.status ?? 'active'],
-      );
+      await this.sql(`INSERT INTO aventian.tbl_team_product_assoc (team_id, product_id, plan, status) VALUES ($1, $2, $3, $4)`, [
+        id,
+        s.productId,
+        s.plan ?? 'pro',
+        s.status ?? 'active',
+      ]);
     }
     return id;
   }

@@ -25,7 +25,10 @@ describe('GetUserDetails', () => {
     billing = await f.product('billing', ['billing:read', 'billing:write']);
     ada = await f.user('ada@example.com');
     // acme: orders + billing; globex: billing only; initech: orders but the subscription was canceled.
-    acme = await f.team('Acme', [{ productId: orders.id, plan: 'pro' }, { productId: billing.id, plan: 'basic' }]);
+    acme = await f.team('Acme', [
+      { productId: orders.id, plan: 'pro' },
+      { productId: billing.id, plan: 'basic' },
+    ]);
     globex = await f.team('Globex', [{ productId: billing.id }]);
     initech = await f.team('Initech', [{ productId: orders.id, status: 'canceled' }]);
     await f.role(acme, 'orders.admin', ['orders:write', 'orders:read', 'billing:read', 'team:read'], orders.id);
@@ -146,7 +149,10 @@ describe('GetUserDetails', () => {
     // Initech's subscription is to orders (and canceled): still a dependency, as a membership.
     expect(sorted(forBilling.teamIds)).toEqual(sorted([acme, globex, initech]));
     // team_owner (a role without a team) is held in Acme and Globex: listed once.
-    const expectedRoles = new Set([...(await roleIds(acme, ['team_owner', 'billing.admin', 'viewer'])), ...(await roleIds(globex, ['billing.admin']))]);
+    const expectedRoles = new Set([
+      ...(await roleIds(acme, ['team_owner', 'billing.admin', 'viewer'])),
+      ...(await roleIds(globex, ['billing.admin'])),
+    ]);
     expect(sorted(forBilling.roleIds)).toEqual(sorted([...expectedRoles]));
     // A disabled user keeps the membership dependency and feeds no roles.
     const off = await f.user('off@example.com', 'disabled');
@@ -180,7 +186,9 @@ describe('GetUserDetails', () => {
       readCounters.mockClear();
       expect((await details(user, orders.key).expect(200)).text).toBe(answer);
       expect(readVersioned).not.toHaveBeenCalled();
-      const [viewer] = (await f.sql<{ id: string }>(`SELECT id FROM aventian.tbl_roles WHERE team_id = $1 AND code = 'viewer'`, [acme])).map((r) => r.id);
+      const [viewer] = (
+        await f.sql<{ id: string }>(`SELECT id FROM aventian.tbl_roles WHERE team_id = $1 AND code = 'viewer'`, [acme])
+      ).map((r) => r.id);
       expect(readCounters.mock.calls.map(([counters]) => [...counters])).toEqual([
         expect.arrayContaining([CacheKeys.userVersion(user), CacheKeys.teamVersion(acme), CacheKeys.roleVersion(viewer)]),
       ]);
@@ -237,7 +245,9 @@ describe('GetUserDetails', () => {
     );
     expect(forged.length).toBeGreaterThan(0);
     expect(forged.map((r) => r.privilege_code)).toEqual(forged.map(() => 'orders:read')); // refilled by the trigger
-    await expect(f.sql(`UPDATE aventian.tbl_privileges SET code = 'orders:erase', action = 'erase' WHERE code = 'orders:delete'`)).rejects.toMatchObject({
+    await expect(
+      f.sql(`UPDATE aventian.tbl_privileges SET code = 'orders:erase', action = 'erase' WHERE code = 'orders:delete'`),
+    ).rejects.toMatchObject({
       code: 'AV422',
     });
   });
@@ -251,7 +261,9 @@ describe('GetUserDetails', () => {
     const head = await t.http.head(`/v1/users/${ada}/details`).set('authorization', `Bearer ${orders.key}`).expect(200);
     expect(head.text ?? '').toBe('');
     const metrics = await t.http.get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/avn_http_request_duration_seconds_count\{method="GET",route="\/v1\/users\/:userId\/details",status="200"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /avn_http_request_duration_seconds_count\{method="GET",route="\/v1\/users\/:userId\/details",status="200"\} [1-9]/,
+    );
   });
 
   it('leaves URLs that are not exactly the route to the rest of the API (contract 404/405 shapes)', async () => {

@@ -57,7 +57,8 @@ describe('GetUserDetails after real API writes (two instances)', () => {
     for (let i = 0; i < 3; i++) await details(t2, userId).expect(200);
   }
 
-  const privilegesOn2 = async (userId: string) => ((await details(t2, userId).expect(200)).body.teams[0]?.privileges ?? null) as string[] | null;
+  const privilegesOn2 = async (userId: string) =>
+    ((await details(t2, userId).expect(200)).body.teams[0]?.privileges ?? null) as string[] | null;
 
   it('role revoke and grant', async () => {
     const w = await world();
@@ -96,7 +97,10 @@ describe('GetUserDetails after real API writes (two instances)', () => {
   it('team deletion', async () => {
     const w = await world();
     await warm(w.member);
-    await t1.http.delete(`/v1/teams/${w.team}`).set('authorization', `Bearer ${w.ownerToken}`).expect((r) => expect([200, 204]).toContain(r.status));
+    await t1.http
+      .delete(`/v1/teams/${w.team}`)
+      .set('authorization', `Bearer ${w.ownerToken}`)
+      .expect((r) => expect([200, 204]).toContain(r.status));
     expect((await details(t2, w.member).expect(200)).body.teams).toEqual([]);
   });
 
@@ -111,7 +115,11 @@ describe('GetUserDetails after real API writes (two instances)', () => {
 
   it('product key revoke', async () => {
     const w = await world();
-    const created = await t1.http.post(`/v1/products/orders/api-keys`).set('authorization', `Bearer ${adminToken}`).send({ name: 'rotating' }).expect(201);
+    const created = await t1.http
+      .post(`/v1/products/orders/api-keys`)
+      .set('authorization', `Bearer ${adminToken}`)
+      .send({ name: 'rotating' })
+      .expect(201);
     for (let i = 0; i < 3; i++) await details(t2, w.member, created.body.key).expect(200);
     await t1.http.delete(`/v1/products/orders/api-keys/${created.body.id}`).set('authorization', `Bearer ${adminToken}`).expect(204);
     await details(t2, w.member, created.body.key).expect(401);

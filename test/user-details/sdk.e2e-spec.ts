@@ -107,10 +107,7 @@ describe('@aventian/client SDK', () => {
   it('a revoke through the RBAC API takes effect on the product next request (Nest guard and Fastify hook)', async () => {
     expect((await call(`${productUrl}/orders`, 'POST', adaToken)).status).toBe(201);
     expect((await call(`${plainUrl}/orders`, 'POST', adaToken)).status).toBe(200);
-    await t.http
-      .delete(`/v1/teams/${team}/members/${ada}/roles/orders.writer`)
-      .set('authorization', `Bearer ${ownerToken}`)
-      .expect(204);
+    await t.http.delete(`/v1/teams/${team}/members/${ada}/roles/orders.writer`).set('authorization', `Bearer ${ownerToken}`).expect(204);
     expect((await call(`${productUrl}/orders`, 'POST', adaToken)).status).toBe(403);
     expect((await call(`${plainUrl}/orders`, 'POST', adaToken)).status).toBe(403);
     expect((await call(`${productUrl}/orders`, 'GET', adaToken)).status).toBe(200);

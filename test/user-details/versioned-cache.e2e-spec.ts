@@ -23,10 +23,22 @@ describe.each([
       ['ver:a', '0'],
       ['ver:b', '0'],
     ]);
-    await store.writeVersioned('e1', [['ver:a', '0'], ['ver:b', '0'], ['ver:c', '0']], '{"x":1}', 60);
+    await store.writeVersioned(
+      'e1',
+      [
+        ['ver:a', '0'],
+        ['ver:b', '0'],
+        ['ver:c', '0'],
+      ],
+      '{"x":1}',
+      60,
+    );
     expect(await store.readVersioned('e1', ['ver:a', 'ver:b'])).toEqual({
       value: '{"x":1}',
-      versions: new Map([['ver:a', '0'], ['ver:b', '0']]), // current versions of the asked counters, also on a hit
+      versions: new Map([
+        ['ver:a', '0'],
+        ['ver:b', '0'],
+      ]), // current versions of the asked counters, also on a hit
       recorded: [
         ['ver:a', '0'],
         ['ver:b', '0'],

@@ -19,8 +19,15 @@ export class ActivityLogService {
     await this.db.query(
       `INSERT INTO aventian_audit.activity_log (id, user_id, user_email, team_id, product_id, action, ip)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [newId(), input.userId ?? null, input.userEmail ?? null, input.teamId ?? null, input.productId ?? null, input.action,
-        RequestContext.current()?.ip ?? null],
+      [
+        newId(),
+        input.userId ?? null,
+        input.userEmail ?? null,
+        input.teamId ?? null,
+        input.productId ?? null,
+        input.action,
+        RequestContext.current()?.ip ?? null,
+      ],
     );
   }
 }

@@ -17,7 +17,8 @@ export class AuditAccess {
     if (!this.checker) throw Errors.forbidden();
     principal.platformAdmin ??= await this.checker.isPlatformAdmin(principal.userId);
     if (principal.platformAdmin) return teamId;
-    if (!teamId) throw Errors.validation('teamId is required', [{ field: 'teamId', message: 'teamId is required unless you are a platform admin' }]);
+    if (!teamId)
+      throw Errors.validation('teamId is required', [{ field: 'teamId', message: 'teamId is required unless you are a platform admin' }]);
     const access = await this.checker.teamAccess(principal.userId, teamId);
     if (!access.member) throw Errors.notFound('Team');
     if (access.privileges !== 'all' && !access.privileges.has('team.audit:read')) throw Errors.forbidden();

@@ -91,7 +91,9 @@ export class AuditArchiver {
     const expected = Number(toSeq - fromSeq + 1n);
     if (count !== expected || !lastHash) {
       await this.store.delete(objectKey);
-      throw new Error(`audit archive of ${teamId ?? 'platform'} read ${count} events, expected ${expected}: chain has gaps, run audit:verify`);
+      throw new Error(
+        `audit archive of ${teamId ?? 'platform'} read ${count} events, expected ${expected}: chain has gaps, run audit:verify`,
+      );
     }
     const contentSha256 = digest.digest();
     const removed = await this.db.asPlatform(async () => {
@@ -118,7 +120,9 @@ export class AuditArchiver {
         [archiveId, teamId, String(fromSeq), String(toSeq), count, lastHash, objectKey, contentSha256, pointer.id],
       );
       const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_archived_events($1, $2, $3) AS n`, [
-        teamId, String(toSeq), retentionDays,
+        teamId,
+        String(toSeq),
+        retentionDays,
       ]);
       return Number(r?.n ?? 0);
     });
@@ -147,8 +151,17 @@ export class AuditArchiver {
    * plaintext digest, seq contiguity, every hash and prev-hash link, the hand-over to the previous
    * archive and the pointer's last hash. Returns the first problem found.
    */
-  async verifyArchives(teamId?: string | null): Promise<{ ok: boolean; archives: number; events: number; objectKey?: string; reason?: string }> {
-    const rows = await this.db.query<{ team_id: string | null; from_seq: string; to_seq: string; last_hash: Buffer; object_key: string; content_sha256: Buffer }>(
+  async verifyArchives(
+    teamId?: string | null,
+  ): Promise<{ ok: boolean; archives: number; events: number; objectKey?: string; reason?: string }> {
+    const rows = await this.db.query<{
+      team_id: string | null;
+      from_seq: string;
+      to_seq: string;
+      last_hash: Buffer;
+      object_key: string;
+      content_sha256: Buffer;
+    }>(
       `SELECT team_id, from_seq, to_seq, last_hash, object_key, content_sha256 FROM aventian_audit.audit_archives
         WHERE $1::boolean OR coalesce(team_id, '${ZERO_UUID}'::uuid) = coalesce($2::uuid, '${ZERO_UUID}'::uuid)
         ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid), to_seq`,

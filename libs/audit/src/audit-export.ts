@@ -3,7 +3,20 @@ import { Readable } from 'node:stream';
 export type ExportFormat = 'ndjson' | 'csv';
 
 export const CSV_COLUMNS = [
-  'id', 'ts', 'teamId', 'seq', 'actorId', 'actorType', 'action', 'targetType', 'targetId', 'data', 'requestId', 'ip', 'hash', 'prevHash',
+  'id',
+  'ts',
+  'teamId',
+  'seq',
+  'actorId',
+  'actorType',
+  'action',
+  'targetType',
+  'targetId',
+  'data',
+  'requestId',
+  'ip',
+  'hash',
+  'prevHash',
 ] as const;
 
 /**

@@ -148,7 +148,22 @@ export class AuditQueryService {
           `id::text AS c_id, ${TS_MS} AS c_ts, team_id::text AS c_team, seq::text AS c_seq, actor_id::text AS c_actor, actor_type AS c_actor_type,
            action AS c_action, target_type AS c_target_type, target_id AS c_target_id, data::text AS c_data, request_id AS c_request,
            ip AS c_ip, encode(hash, 'hex') AS c_hash, encode(prev_hash, 'hex') AS c_prev`;
-    const csvKeys = ['c_id', 'c_ts', 'c_team', 'c_seq', 'c_actor', 'c_actor_type', 'c_action', 'c_target_type', 'c_target_id', 'c_data', 'c_request', 'c_ip', 'c_hash', 'c_prev'];
+    const csvKeys = [
+      'c_id',
+      'c_ts',
+      'c_team',
+      'c_seq',
+      'c_actor',
+      'c_actor_type',
+      'c_action',
+      'c_target_type',
+      'c_target_id',
+      'c_data',
+      'c_request',
+      'c_ip',
+      'c_hash',
+      'c_prev',
+    ];
     for (;;) {
       const w = this.eventWhere(filter, cursor);
       const rows = await this.db.query<Record<string, string | null> & { ts_key: string; cursor_id: string }>(
@@ -158,10 +173,7 @@ export class AuditQueryService {
       );
       let out = '';
       for (const r of rows) {
-        out +=
-          format === 'ndjson'
-            ? `${r.line}\n`
-            : `${csvKeys.map((k) => csvField(r[k])).join(',')}\r\n`;
+        out += format === 'ndjson' ? `${r.line}\n` : `${csvKeys.map((k) => csvField(r[k])).join(',')}\r\n`;
         if (out.length >= 65536) {
           yield out;
           out = '';
@@ -211,7 +223,14 @@ export class AuditQueryService {
     return toPage(
       rows,
       limit,
-      (r) => ({ userEmail: r.user_email, teamId: r.team_id, productId: r.product_id, action: r.action, timestamp: r.ts.toISOString(), ip: r.ip }),
+      (r) => ({
+        userEmail: r.user_email,
+        teamId: r.team_id,
+        productId: r.product_id,
+        action: r.action,
+        timestamp: r.ts.toISOString(),
+        ip: r.ip,
+      }),
       (r) => ({ ts: r.ts_key, id: r.id }),
     );
   }

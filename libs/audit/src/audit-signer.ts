@@ -79,10 +79,9 @@ export class AuditSigner {
   private async publicKey(keyId: string): Promise<KeyObject | undefined> {
     const cached = this.publicKeys.get(keyId);
     if (cached) return cached;
-    const row = await this.db.queryOne<{ public_key: string }>(
-      `SELECT public_key FROM aventian_audit.audit_signing_keys WHERE id = $1`,
-      [keyId],
-    );
+    const row = await this.db.queryOne<{ public_key: string }>(`SELECT public_key FROM aventian_audit.audit_signing_keys WHERE id = $1`, [
+      keyId,
+    ]);
     if (!row) return undefined;
     const key = createPublicKey(row.public_key);
     this.publicKeys.set(keyId, key);

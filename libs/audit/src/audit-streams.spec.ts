@@ -31,7 +31,11 @@ describe('encrypted stream', () => {
     return collect(Readable.from(chunks).pipe(await createEncryptStream(secrets, 'test')));
   }
   const decrypt = (sealed: Buffer, split = 1000) =>
-    collect(Readable.from(Array.from({ length: Math.ceil(sealed.length / split) }, (_, i) => sealed.subarray(i * split, (i + 1) * split))).pipe(createDecryptStream(secrets)));
+    collect(
+      Readable.from(Array.from({ length: Math.ceil(sealed.length / split) }, (_, i) => sealed.subarray(i * split, (i + 1) * split))).pipe(
+        createDecryptStream(secrets),
+      ),
+    );
 
   it.each([0, 1, 65536, 65537, 300_000])('round-trips %d bytes in arbitrary chunking', async (n) => {
     const plain = randomBytes(n);
@@ -71,7 +75,11 @@ describe('local object store', () => {
       const store = new LocalObjectStore(dir);
       await expect(store.put('../x', Readable.from([Buffer.from('a')]))).rejects.toThrow(/invalid object key/);
       await expect(store.put('/etc/x', Readable.from([Buffer.from('a')]))).rejects.toThrow(/invalid object key/);
-      const failing = new Readable({ read() { this.destroy(new Error('source broke')); } });
+      const failing = new Readable({
+        read() {
+          this.destroy(new Error('source broke'));
+        },
+      });
       await expect(store.put('a/b.bin', failing)).rejects.toThrow('source broke');
       expect(await store.list('a/')).toEqual([]);
       await store.put('a/b.bin', Readable.from([Buffer.from('hello')]));
@@ -87,11 +95,29 @@ describe('audit data redaction and canonical form', () => {
   it('drops secret keys at any depth and keeps identifiers', () => {
     expect(
       normalizeAuditData({
-        email: 'a@b.c', password: 'x', newPassword: 'y', refresh_token: 'z', clientSecret: 's', connectionString: 'c', dbConnectionString: 'd',
-        apiKey: 'k', privateKey: 'p', key: 'raw', keyId: 'id-1', productKeyId: 'id-2', objectKey: 'o',
-        nested: [{ token: 't', ok: true, when: new Date('2024-01-01T00:00:00Z') }], skip: undefined,
+        email: 'a@b.c',
+        password: 'x',
+        newPassword: 'y',
+        refresh_token: 'z',
+        clientSecret: 's',
+        connectionString: 'c',
+        dbConnectionString: 'd',
+        apiKey: 'k',
+        privateKey: 'p',
+        key: 'raw',
+        keyId: 'id-1',
+        productKeyId: 'id-2',
+        objectKey: 'o',
+        nested: [{ token: 't', ok: true, when: new Date('2024-01-01T00:00:00Z') }],
+        skip: undefined,
       }),
-    ).toEqual({ email: 'a@b.c', keyId: 'id-1', productKeyId: 'id-2', objectKey: 'o', nested: [{ ok: true, when: '2024-01-01T00:00:00.000Z' }] });
+    ).toEqual({
+      email: 'a@b.c',
+      keyId: 'id-1',
+      productKeyId: 'id-2',
+      objectKey: 'o',
+      nested: [{ ok: true, when: '2024-01-01T00:00:00.000Z' }],
+    });
   });
 
   it('canonical JSON sorts keys so the hash does not depend on insertion order', () => {

@@ -95,7 +95,10 @@ export class AuditVerifier {
             if (!e.prev_hash || !archive.last_hash.equals(e.prev_hash)) return broken('prev_hash_mismatch');
             // The pointer row must say what the hashed `audit.archived` event says (while that event is live).
             const p = archive.pointer_data;
-            if (p && (p.lastHash !== archive.last_hash.toString('hex') || p.objectKey !== archive.object_key || p.toSeq !== String(seq - 1n))) {
+            if (
+              p &&
+              (p.lastHash !== archive.last_hash.toString('hex') || p.objectKey !== archive.object_key || p.toSeq !== String(seq - 1n))
+            ) {
               return broken('missing_archive_pointer');
             }
           } else if (e.prev_hash !== null) {
@@ -109,7 +112,11 @@ export class AuditVerifier {
         const cp = checkpoints.get(e.seq);
         if (cp) {
           if (cp.event_id !== e.id || !cp.hash.equals(e.hash)) return broken('checkpoint_mismatch');
-          const valid = await this.signer.verify(cp.key_id, { teamId: cp.team_id, seq: cp.seq, eventId: cp.event_id, hash: cp.hash, ts: cp.ts }, cp.signature);
+          const valid = await this.signer.verify(
+            cp.key_id,
+            { teamId: cp.team_id, seq: cp.seq, eventId: cp.event_id, hash: cp.hash, ts: cp.ts },
+            cp.signature,
+          );
           if (!valid) return broken('bad_checkpoint_signature');
         }
         checked++;
@@ -130,7 +137,13 @@ export class AuditVerifier {
 
   private async checkpoints(chain: string, from: bigint, to: bigint) {
     const rows = await this.db.query<{
-      team_id: string | null; seq: string; event_id: string; hash: Buffer; key_id: string; signature: Buffer; ts: Date;
+      team_id: string | null;
+      seq: string;
+      event_id: string;
+      hash: Buffer;
+      key_id: string;
+      signature: Buffer;
+      ts: Date;
     }>(
       `SELECT team_id, seq, event_id, hash, key_id, signature, ts FROM aventian_audit.audit_checkpoints
         WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq BETWEEN $2 AND $3`,

@@ -67,7 +67,10 @@ export function hashPayload(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): strin
 
 /** hash = SHA-256(prev_hash ‖ canonical JSON of the event); the first event of a chain has no prev. */
 export function chainHash(prevHash: Buffer | null, payload: string): Buffer {
-  return createHash('sha256').update(prevHash ?? Buffer.alloc(0)).update(payload).digest();
+  return createHash('sha256')
+    .update(prevHash ?? Buffer.alloc(0))
+    .update(payload)
+    .digest();
 }
 
 const lowerOrNull = (v: string | null | undefined): string | null => (v ? v.toLowerCase() : null);
@@ -94,8 +97,7 @@ export class AuditService {
   async record(input: AuditEventInput): Promise<{ id: string }> {
     const ctx = RequestContext.current();
     const principal = ctx?.auth;
-    const actorType: AuditActorType =
-      input.actorType ?? (principal ? (principal.kind === 'user' ? 'user' : 'product_key') : 'system');
+    const actorType: AuditActorType = input.actorType ?? (principal ? (principal.kind === 'user' ? 'user' : 'product_key') : 'system');
     const actorId =
       input.actorId !== undefined ? input.actorId : principal ? (principal.kind === 'user' ? principal.userId : principal.keyId) : null;
     // Ids are stored as uuid (lower-case on read): hash what will be read back.
@@ -136,8 +138,22 @@ export class AuditService {
           `INSERT INTO aventian_audit.audit_events
              (id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [row.id, row.team_id, row.seq, row.ts, row.actor_id, row.actor_type, row.action, row.target_type, row.target_id,
-            JSON.stringify(row.data), row.request_id, row.ip, prevHash, hash],
+          [
+            row.id,
+            row.team_id,
+            row.seq,
+            row.ts,
+            row.actor_id,
+            row.actor_type,
+            row.action,
+            row.target_type,
+            row.target_id,
+            JSON.stringify(row.data),
+            row.request_id,
+            row.ip,
+            prevHash,
+            hash,
+          ],
         );
         if (BigInt(row.seq) % BigInt(this.config.AUDIT_CHECKPOINT_INTERVAL) === 0n) {
           await this.checkpoint({ teamId, seq: row.seq, eventId: row.id, hash, ts: row.ts });

@@ -57,7 +57,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin?: Readab
   });
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (e) => reject(new BackupError(`${cmd} could not start: ${e.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new BackupError(`${cmd} exited with ${code}: ${stderr.trim().slice(0, 2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new BackupError(`${cmd} exited with ${code}: ${stderr.trim().slice(0, 2000)}`)),
+    );
   });
   return { child, exited };
 }
@@ -82,7 +84,9 @@ export class BackupService {
   private requireUrl(): string {
     const url = this.config.ownerDatabaseUrl;
     if (!url) {
-      throw new BackupError('backup needs a real PostgreSQL (DATABASE_URL); the embedded PGlite database is not supported: copy DATA_DIR while the server is stopped');
+      throw new BackupError(
+        'backup needs a real PostgreSQL (DATABASE_URL); the embedded PGlite database is not supported: copy DATA_DIR while the server is stopped',
+      );
     }
     return url;
   }

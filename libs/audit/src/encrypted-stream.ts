@@ -126,10 +126,14 @@ export function createDecryptStream(secrets: SecretProvider): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
-      parse(this).then(() => done(), (e: unknown) => done(e instanceof Error ? e : new DecryptionError()));
+      parse(this).then(
+        () => done(),
+        (e: unknown) => done(e instanceof Error ? e : new DecryptionError()),
+      );
     },
     flush(done: TransformCallback) {
-      if (!finished || buffer.length) done(new DecryptionError()); // truncated
+      if (!finished || buffer.length)
+        done(new DecryptionError()); // truncated
       else done();
     },
   });

@@ -27,7 +27,8 @@ export abstract class ObjectStore {
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export function assertObjectKey(key: string): void {
-  if (!KEY_RE.test(key) || key.split('/').some((p) => p === '..' || p === '.')) throw new Error(`invalid object key ${JSON.stringify(key)}`);
+  if (!KEY_RE.test(key) || key.split('/').some((p) => p === '..' || p === '.'))
+    throw new Error(`invalid object key ${JSON.stringify(key)}`);
 }
 
 export class LocalObjectStore extends ObjectStore {

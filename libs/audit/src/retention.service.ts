@@ -66,25 +66,29 @@ export class RetentionService {
 
   async run(options: { rules?: RetentionRule[] } = {}): Promise<RetentionReport> {
     const started = Date.now();
-    return this.withLock(async () => {
-      const tables = [];
-      for (const rule of options.rules ?? this.rules) tables.push(await this.purgeTable(rule));
-      let activityDeleted = 0;
-      for (;;) {
-        const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_activity_log($1, $2) AS n`, [
-          this.config.RETENTION_DAYS, BATCH,
-        ]);
-        const n = Number(r?.n ?? 0);
-        activityDeleted += n;
-        if (n < BATCH) break;
-      }
-      const archives = await this.archiver.archiveExpired();
-      const report = { tables, activityDeleted, archives, durationMs: Date.now() - started };
-      this.logger.log(
-        `retention: ${tables.map((t) => `${t.table}=${t.skipped ? `skipped(${t.skipped})` : t.deleted}`).join(' ')} activity=${activityDeleted} archived=${archives.reduce((a, r) => a + r.count, 0)}`,
-      );
-      return report;
-    }, () => ({ skippedLocked: true, tables: [], activityDeleted: 0, archives: [], durationMs: Date.now() - started }));
+    return this.withLock(
+      async () => {
+        const tables = [];
+        for (const rule of options.rules ?? this.rules) tables.push(await this.purgeTable(rule));
+        let activityDeleted = 0;
+        for (;;) {
+          const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_activity_log($1, $2) AS n`, [
+            this.config.RETENTION_DAYS,
+            BATCH,
+          ]);
+          const n = Number(r?.n ?? 0);
+          activityDeleted += n;
+          if (n < BATCH) break;
+        }
+        const archives = await this.archiver.archiveExpired();
+        const report = { tables, activityDeleted, archives, durationMs: Date.now() - started };
+        this.logger.log(
+          `retention: ${tables.map((t) => `${t.table}=${t.skipped ? `skipped(${t.skipped})` : t.deleted}`).join(' ')} activity=${activityDeleted} archived=${archives.reduce((a, r) => a + r.count, 0)}`,
+        );
+        return report;
+      },
+      () => ({ skippedLocked: true, tables: [], activityDeleted: 0, archives: [], durationMs: Date.now() - started }),
+    );
   }
 
   private overrides(): Map<string, number> {

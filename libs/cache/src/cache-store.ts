@@ -56,7 +56,12 @@ export abstract class CacheStore {
    */
   abstract readCounters(counters: readonly string[]): Promise<string[]>;
   /** Stores `value` with the versions it was built from (read BEFORE building it). '?' = unknown, never fresh. */
-  abstract writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void>;
+  abstract writeVersioned(
+    key: string,
+    versions: ReadonlyArray<readonly [string, string]>,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<void>;
   /** Remaining TTL in seconds: -2 no key, -1 no expiry. */
   abstract ttl(key: string): Promise<number>;
   abstract publish(channel: string, message: string): Promise<void>;

@@ -74,6 +74,12 @@ type ScriptedRedis = Redis & {
   avnWriteMany(numberOfKeys: number, ...keysThenTtlThenValues: string[]): Promise<number>;
 };
 
+/** The same scripts queued on a pipeline: they answer through the pipeline's exec, not a promise. */
+type ScriptedPipeline = ChainableCommander & {
+  avnReadVersioned(key: string, prefix: string, ...counters: string[]): ChainableCommander;
+  avnWriteMany(numberOfKeys: number, ...keysThenTtlThenValues: string[]): ChainableCommander;
+};
+
 export interface RedisCacheStoreOptions {
   url: string;
   keyPrefix: string;
@@ -209,7 +215,7 @@ export class RedisCacheStore extends CacheStore {
     return new Promise((resolve, reject) =>
       this.enqueue({
         isRead: true,
-        add: (pipeline) => (pipeline as unknown as ScriptedRedis).avnReadVersioned(key, this.options.keyPrefix, ...counters),
+        add: (pipeline) => (pipeline as ScriptedPipeline).avnReadVersioned(key, this.options.keyPrefix, ...counters),
         settle: (error, reply) => {
           if (error) return reject(error);
           const items = reply as Array<string | number>;
@@ -377,10 +383,13 @@ export class RedisCacheStore extends CacheStore {
         const args: string[] = group.map((w) => w.key);
         args.push(String(ttl));
         for (const w of group) args.push(w.entry);
-        return (pipeline as unknown as ScriptedRedis).avnWriteMany(group.length, ...args);
+        return (pipeline as ScriptedPipeline).avnWriteMany(group.length, ...args);
       },
       settle: (error) => {
-        for (const write of group) error ? write.reject(error) : write.resolve();
+        for (const write of group) {
+          if (error) write.reject(error);
+          else write.resolve();
+        }
       },
     }));
   }
@@ -421,7 +430,8 @@ export class RedisCacheStore extends CacheStore {
     // Failed from the check phase: a reply that arrived while the event loop was busy is handled
     // (poll phase) first, so CPU starvation alone is not mistaken for an outage.
     const timer = setTimeout(
-      () => setImmediate(() => settleAll(new CacheUnavailableError(new Error(`no answer within ${this.versionedTimeoutMs} ms`), true), null)),
+      () =>
+        setImmediate(() => settleAll(new CacheUnavailableError(new Error(`no answer within ${this.versionedTimeoutMs} ms`), true), null)),
       this.versionedTimeoutMs,
     );
     const pipeline = this.client.pipeline();

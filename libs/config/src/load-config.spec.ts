@@ -36,7 +36,9 @@ describe('loadConfig', () => {
   it('requires the bootstrap password with the bootstrap email, at least 12 characters', () => {
     expect(() => loadConfig({ AVN_BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' })).toThrow(/AVN_BOOTSTRAP_ADMIN_PASSWORD/);
     expect(() => loadConfig({ AVN_BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'short' })).toThrow(/at least 12/);
-    expect(loadConfig({ AVN_BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'long-enough-pass' }).AVN_BOOTSTRAP_ADMIN_EMAIL).toBe('a@b.co');
+    expect(
+      loadConfig({ AVN_BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', AVN_BOOTSTRAP_ADMIN_PASSWORD: 'long-enough-pass' }).AVN_BOOTSTRAP_ADMIN_EMAIL,
+    ).toBe('a@b.co');
   });
 
   it('uses the owner URL for migrations and backups when given, DATABASE_URL otherwise; never without DATABASE_URL', () => {

@@ -39,7 +39,10 @@ export class GcpSecretProvider extends SecretProvider {
   private readonly versions = new Map<string, Promise<Kek>>();
   private current?: { kek: Kek; at: number };
 
-  constructor(private readonly options: GcpSecretProviderOptions, client?: Client) {
+  constructor(
+    private readonly options: GcpSecretProviderOptions,
+    client?: Client,
+  ) {
     super();
     this.client = client ?? new SecretManagerServiceClient(secretManagerClientOptions(options.endpoint));
   }

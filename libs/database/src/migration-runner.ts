@@ -22,7 +22,10 @@ export interface MigrationReport {
 }
 
 export class MigrationError extends Error {
-  constructor(message: string, readonly version?: string) {
+  constructor(
+    message: string,
+    readonly version?: string,
+  ) {
     super(message);
     this.name = 'MigrationError';
   }
@@ -45,7 +48,9 @@ export function findMigrationsDir(start = __dirname): string {
 }
 
 export function readMigrations(dir: string): MigrationFile[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const seen = new Set<string>();
   return files.map((file) => {
     const match = FILE_RE.exec(file);
@@ -137,10 +142,12 @@ export class MigrationRunner {
     try {
       await this.conn.query(this.render(m.sql));
       await this.conn.query(UPDATED_AT_TRIGGERS_SQL);
-      await this.conn.query(
-        'INSERT INTO aventian.schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)',
-        [m.version, m.name, m.checksum, Date.now() - started],
-      );
+      await this.conn.query('INSERT INTO aventian.schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)', [
+        m.version,
+        m.name,
+        m.checksum,
+        Date.now() - started,
+      ]);
       await this.conn.query('COMMIT');
     } catch (error) {
       await this.conn.query('ROLLBACK').catch(() => undefined);
@@ -160,10 +167,12 @@ export class MigrationRunner {
         created.push(index[1].includes('.') || !schema ? index[1] : `${schema}.${index[1]}`);
         await this.conn.query(statement);
       }
-      await this.conn.query(
-        'INSERT INTO aventian.schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)',
-        [m.version, m.name, m.checksum, Date.now() - started],
-      );
+      await this.conn.query('INSERT INTO aventian.schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)', [
+        m.version,
+        m.name,
+        m.checksum,
+        Date.now() - started,
+      ]);
     } catch (error) {
       // A failed CONCURRENTLY build leaves an INVALID index behind; drop what this file created.
       for (const name of created.reverse()) {

@@ -129,7 +129,6 @@ async function openPglite(config: AppConfig, log: Log): Promise<DatabaseHandle> 
 }
 
 function poolStatsOf(dataSource: DataSource): PoolStats {
-  const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } })
-    .master;
+  const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
   return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
 }

@@ -15,7 +15,11 @@ export class SignupDto {
   @IsEmail()
   email: string;
 
-  @ApiProperty({ minLength: 12, maxLength: PASSWORD_MAX_LENGTH, description: 'At least 12 characters, not a common password, not containing the e-mail name' })
+  @ApiProperty({
+    minLength: 12,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description: 'At least 12 characters, not a common password, not containing the e-mail name',
+  })
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
@@ -44,7 +48,7 @@ export class LoginDto {
   @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Team to activate (must be one of the user\'s teams); default: the first team' })
+  @ApiPropertyOptional({ format: 'uuid', description: "Team to activate (must be one of the user's teams); default: the first team" })
   @IsOptional()
   @IsUUID()
   teamId?: string;

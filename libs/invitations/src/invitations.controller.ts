@@ -2,7 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, PageQueryDto } from '@avn/common';
 import type { AuthPrincipal, UserPrincipal } from '@avn/common';
-import { AcceptInvitationDto, CreateInvitationDto, InvitationAcceptedDto, InvitationCreatedDto, InvitationPageDto } from './invitations.dto';
+import {
+  AcceptInvitationDto,
+  CreateInvitationDto,
+  InvitationAcceptedDto,
+  InvitationCreatedDto,
+  InvitationPageDto,
+} from './invitations.dto';
 import { InvitationsService } from './invitations.service';
 
 @ApiTags('invitations')
@@ -19,7 +25,14 @@ export class InvitationsController {
     @Auth() auth: UserPrincipal,
   ): Promise<InvitationCreatedDto> {
     const created = await this.invitations.create(teamId, auth, body);
-    return { id: created.id, email: created.email, roles: created.roles, status: created.status, expiresAt: created.expiresAt, token: created.token };
+    return {
+      id: created.id,
+      email: created.email,
+      roles: created.roles,
+      status: created.status,
+      expiresAt: created.expiresAt,
+      token: created.token,
+    };
   }
 
   @Get('v1/teams/:teamId/invitations')

@@ -29,9 +29,18 @@ const COLUMNS = `id, team_id, email, email_normalized, role_codes, status, expir
 export class InvitationsRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  insert(teamId: string, row: {
-    id: string; email: string; emailNormalized: string; roleCodes: string[]; tokenHash: Buffer; expiresAt: Date; invitedBy: string | null;
-  }): Promise<InvitationRow | undefined> {
+  insert(
+    teamId: string,
+    row: {
+      id: string;
+      email: string;
+      emailNormalized: string;
+      roleCodes: string[];
+      tokenHash: Buffer;
+      expiresAt: Date;
+      invitedBy: string | null;
+    },
+  ): Promise<InvitationRow | undefined> {
     return this.db.inTeam(teamId, () =>
       this.db.queryOne<InvitationRow>(
         `INSERT INTO aventian.tbl_invitations (id, team_id, email, email_normalized, role_codes, token_hash, expires_at, invited_by)
@@ -80,7 +89,9 @@ export class InvitationsRepository {
    */
   findTeamByTokenHash(tokenHash: Buffer): Promise<{ id: string; team_id: string } | undefined> {
     return this.db.asPlatform(() =>
-      this.db.queryOne<{ id: string; team_id: string }>(`SELECT id, team_id FROM aventian.tbl_invitations WHERE token_hash = $1`, [tokenHash]),
+      this.db.queryOne<{ id: string; team_id: string }>(`SELECT id, team_id FROM aventian.tbl_invitations WHERE token_hash = $1`, [
+        tokenHash,
+      ]),
     );
   }
 
@@ -122,8 +133,11 @@ export class InvitationsRepository {
   }
 
   teamName(teamId: string): Promise<string | undefined> {
-    return this.db.inTeam(teamId, async () =>
-      (await this.db.queryOne<{ name: string }>(`SELECT name FROM aventian.tbl_teams WHERE id = $1 AND status = 'active'`, [teamId]))?.name,
+    return this.db.inTeam(
+      teamId,
+      async () =>
+        (await this.db.queryOne<{ name: string }>(`SELECT name FROM aventian.tbl_teams WHERE id = $1 AND status = 'active'`, [teamId]))
+          ?.name,
     );
   }
 }

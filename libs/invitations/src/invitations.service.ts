@@ -55,7 +55,11 @@ export class InvitationsService {
     private readonly invalidator: AccessInvalidator,
   ) {}
 
-  async create(teamId: string, actor: UserPrincipal, input: { email: string; roles: string[] }): Promise<InvitationView & { token: string }> {
+  async create(
+    teamId: string,
+    actor: UserPrincipal,
+    input: { email: string; roles: string[] },
+  ): Promise<InvitationView & { token: string }> {
     const email = input.email.trim();
     const emailNormalized = normalizeEmail(email);
     const roles = [...new Set(input.roles)];
@@ -83,7 +87,9 @@ export class InvitationsService {
 
       const [teamName, inviter] = await Promise.all([this.repo.teamName(teamId), this.users.findById(actor.userId)]);
       const link = `${this.config.publicUrl}/v1/invitations/${token}/accept`;
-      await this.mail.enqueue(invitationMail({ to: email, teamName: teamName ?? 'a team', inviterName: inviter?.displayName, link, expiresAt }));
+      await this.mail.enqueue(
+        invitationMail({ to: email, teamName: teamName ?? 'a team', inviterName: inviter?.displayName, link, expiresAt }),
+      );
       await this.audit.record({
         teamId,
         action: 'invitation.created',
@@ -126,7 +132,11 @@ export class InvitationsService {
    * else). Not signed in: creates the account of the invited address with `password` and
    * `displayName`; an address that already has an account must sign in instead (409).
    */
-  async accept(token: string, principal: UserPrincipal | undefined, body: { password?: string; displayName?: string }): Promise<AcceptResult> {
+  async accept(
+    token: string,
+    principal: UserPrincipal | undefined,
+    body: { password?: string; displayName?: string },
+  ): Promise<AcceptResult> {
     if (!isInvitationTokenShape(token)) throw Errors.notFound('Invitation');
     const located = await this.repo.findTeamByTokenHash(hashInvitationToken(token));
     if (!located) throw Errors.notFound('Invitation');
@@ -202,7 +212,11 @@ export class InvitationsService {
     const found = await this.repo.findAssignableRoles(teamId, roles);
     const missing = roles.filter((code) => !found.some((r) => r.code === code));
     if (missing.length) {
-      throw Errors.unprocessable('UNKNOWN_ROLE', `Unknown role(s) in this team: ${missing.join(', ')}`, missing.map((code) => ({ field: 'roles', message: `unknown role ${code}`, code })));
+      throw Errors.unprocessable(
+        'UNKNOWN_ROLE',
+        `Unknown role(s) in this team: ${missing.join(', ')}`,
+        missing.map((code) => ({ field: 'roles', message: `unknown role ${code}`, code })),
+      );
     }
     if (actor.platformAdmin || (await this.access.isPlatformAdmin(actor.userId))) return;
     const held = (await this.access.teamAccess(actor.userId, teamId)).privileges;

@@ -121,7 +121,13 @@ export class MailOutbox implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async deliver(row: OutboxRow, report: DispatchReport): Promise<void> {
     try {
-      await this.transport.send({ id: row.id, to: row.to_address, subject: row.subject, text: row.body_text, html: row.body_html ?? undefined });
+      await this.transport.send({
+        id: row.id,
+        to: row.to_address,
+        subject: row.subject,
+        text: row.body_text,
+        html: row.body_html ?? undefined,
+      });
     } catch (error) {
       const permanent = error instanceof MailDeliveryError && error.permanent;
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);

@@ -14,7 +14,8 @@ import { LogMailTransport, SmtpMailTransport } from './transports';
       useFactory: (config: AppConfig): MailTransport => {
         if (config.SMTP_URL) return new SmtpMailTransport(config.SMTP_URL, config.MAIL_FROM);
         const logger = new Logger('Mail');
-        if (config.NODE_ENV === 'production') logger.warn('SMTP_URL not set: outgoing mail, one-time links included, is written to the log');
+        if (config.NODE_ENV === 'production')
+          logger.warn('SMTP_URL not set: outgoing mail, one-time links included, is written to the log');
         else logger.log('SMTP_URL not set: outgoing mail is written to the log');
         return new LogMailTransport();
       },

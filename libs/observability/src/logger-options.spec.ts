@@ -23,7 +23,16 @@ describe('log redaction', () => {
       apiKey: { key: 'avn_pk_secret' },
     });
     const out = lines.join('');
-    for (const secret of ['eyJhbGciOi', 'sid=abc', 'hunter2', 'old-secret', 'rt-secret', 'inv-secret', 'postgres://u:pw', 'avn_pk_secret']) {
+    for (const secret of [
+      'eyJhbGciOi',
+      'sid=abc',
+      'hunter2',
+      'old-secret',
+      'rt-secret',
+      'inv-secret',
+      'postgres://u:pw',
+      'avn_pk_secret',
+    ]) {
       expect(out).not.toContain(secret);
     }
     expect(out).toContain('[REDACTED]');
@@ -31,7 +40,9 @@ describe('log redaction', () => {
 
   it('masks invitation tokens and OAuth codes in logged URLs', () => {
     expect(redactUrl('/v1/invitations/abcDEF123/accept')).toBe('/v1/invitations/[REDACTED]/accept');
-    expect(redactUrl('/v1/auth/oidc/google/callback?code=xyz&state=s1&x=1')).toBe('/v1/auth/oidc/google/callback?code=[REDACTED]&state=[REDACTED]&x=1');
+    expect(redactUrl('/v1/auth/oidc/google/callback?code=xyz&state=s1&x=1')).toBe(
+      '/v1/auth/oidc/google/callback?code=[REDACTED]&state=[REDACTED]&x=1',
+    );
     expect(redactUrl('/v1/teams')).toBe('/v1/teams');
   });
 });

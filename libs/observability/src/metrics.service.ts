@@ -35,9 +35,30 @@ export class MetricsService {
       registers: [this.registry],
     });
     const stats = () => this.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 };
-    new Gauge({ name: 'avn_db_pool_connections', help: 'Open database connections', registers: [this.registry], collect() { this.set(stats().total); } });
-    new Gauge({ name: 'avn_db_pool_idle', help: 'Idle database connections', registers: [this.registry], collect() { this.set(stats().idle); } });
-    new Gauge({ name: 'avn_db_pool_waiting', help: 'Queries waiting for a connection', registers: [this.registry], collect() { this.set(stats().waiting); } });
+    new Gauge({
+      name: 'avn_db_pool_connections',
+      help: 'Open database connections',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().total);
+      },
+    });
+    new Gauge({
+      name: 'avn_db_pool_idle',
+      help: 'Idle database connections',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().idle);
+      },
+    });
+    new Gauge({
+      name: 'avn_db_pool_waiting',
+      help: 'Queries waiting for a connection',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().waiting);
+      },
+    });
   }
 
   setPoolStatsSource(source: PoolStatsSource): void {

@@ -60,10 +60,22 @@ export class MembershipService {
         if (await this.roles.grant(teamId, userId, role.id, grantedBy ?? null)) granted.push(role.code);
       }
       if (added) {
-        await this.audit.record({ teamId, action: 'member.added', targetType: 'user', targetId: userId, data: { roles: granted, grantedBy: grantedBy ?? null } });
+        await this.audit.record({
+          teamId,
+          action: 'member.added',
+          targetType: 'user',
+          targetId: userId,
+          data: { roles: granted, grantedBy: grantedBy ?? null },
+        });
       } else {
         for (const code of granted) {
-          await this.audit.record({ teamId, action: 'role.granted', targetType: 'user', targetId: userId, data: { role: code, grantedBy: grantedBy ?? null } });
+          await this.audit.record({
+            teamId,
+            action: 'role.granted',
+            targetType: 'user',
+            targetId: userId,
+            data: { role: code, grantedBy: grantedBy ?? null },
+          });
         }
       }
       if (added || granted.length > 0) await this.invalidator.userChanged(userId);
@@ -94,7 +106,13 @@ export class MembershipService {
         }
       }
       await this.members.delete(teamId, userId);
-      await this.audit.record({ teamId, action: 'member.removed', targetType: 'user', targetId: userId, data: { roles: held.map((r) => r.code) } });
+      await this.audit.record({
+        teamId,
+        action: 'member.removed',
+        targetType: 'user',
+        targetId: userId,
+        data: { roles: held.map((r) => r.code) },
+      });
       await this.invalidator.userChanged(userId);
     });
   }
@@ -107,7 +125,11 @@ export class MembershipService {
     const known = new Set(found.map((r) => r.code));
     const unknown = unique.filter((c) => !known.has(c));
     if (unknown.length > 0) {
-      throw Errors.unprocessable('UNKNOWN_ROLE', `Unknown role(s) in this team: ${unknown.join(', ')}`, unknown.map((c) => ({ field: 'roles', message: `unknown role ${c}`, role: c })));
+      throw Errors.unprocessable(
+        'UNKNOWN_ROLE',
+        `Unknown role(s) in this team: ${unknown.join(', ')}`,
+        unknown.map((c) => ({ field: 'roles', message: `unknown role ${c}`, role: c })),
+      );
     }
     return found;
   }

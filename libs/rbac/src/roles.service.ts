@@ -14,7 +14,12 @@ export interface RoleView {
   privileges: string[];
 }
 
-const toRoleView = (r: RoleWithPrivilegesRow): RoleView => ({ code: r.code, name: r.name, system: r.system, privileges: r.privileges ?? [] });
+const toRoleView = (r: RoleWithPrivilegesRow): RoleView => ({
+  code: r.code,
+  name: r.name,
+  system: r.system,
+  privileges: r.privileges ?? [],
+});
 
 /** A team's roles: custom ones are managed here; template and system roles are read-only. */
 @Injectable()
@@ -39,12 +44,20 @@ export class RolesService {
     if (SYSTEM_ROLE_CODES.has(input.code)) throw Errors.conflict('ROLE_CODE_RESERVED', `The role code ${input.code} is reserved`);
     return this.db.inTeam(teamId, async () => {
       if (!(await this.teams.findActive(teamId))) throw Errors.notFound('Team');
-      if (await this.roles.findByCode(teamId, input.code)) throw Errors.conflict('ROLE_EXISTS', `A role ${input.code} already exists in this team`);
+      if (await this.roles.findByCode(teamId, input.code))
+        throw Errors.conflict('ROLE_EXISTS', `A role ${input.code} already exists in this team`);
       const privileges = await this.resolvePrivileges(teamId, input.privileges);
-      assertMayUsePrivileges(actor, privileges.map((p) => p.code));
+      assertMayUsePrivileges(
+        actor,
+        privileges.map((p) => p.code),
+      );
       const id = newId();
       await this.roles.insert(teamId, id, input.code, input.name);
-      await this.roles.setPrivileges(teamId, id, privileges.map((p) => p.id));
+      await this.roles.setPrivileges(
+        teamId,
+        id,
+        privileges.map((p) => p.id),
+      );
       await this.audit.record({
         teamId,
         action: 'role.created',
@@ -74,8 +87,18 @@ export class RolesService {
       const removed = [...before].filter((c) => !wanted.has(c)).sort();
       assertMayUsePrivileges(actor, [...added, ...removed]);
       if (added.length + removed.length > 0) {
-        await this.roles.setPrivileges(teamId, role.id, privileges.map((p) => p.id));
-        await this.audit.record({ teamId, action: 'role.privileges_changed', targetType: 'role', targetId: role.id, data: { code: role.code, added, removed } });
+        await this.roles.setPrivileges(
+          teamId,
+          role.id,
+          privileges.map((p) => p.id),
+        );
+        await this.audit.record({
+          teamId,
+          action: 'role.privileges_changed',
+          targetType: 'role',
+          targetId: role.id,
+          data: { code: role.code, added, removed },
+        });
         // One bump for the role, however many members hold it.
         await this.invalidator.roleChanged(role.id);
       }

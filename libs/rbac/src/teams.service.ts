@@ -88,7 +88,13 @@ export class TeamsService {
       const team = await this.teams.rename(teamId, name);
       if (!team) throw Errors.notFound('Team');
       if (before.name !== name) {
-        await this.audit.record({ teamId, action: 'team.renamed', targetType: 'team', targetId: teamId, data: { from: before.name, to: name } });
+        await this.audit.record({
+          teamId,
+          action: 'team.renamed',
+          targetType: 'team',
+          targetId: teamId,
+          data: { from: before.name, to: name },
+        });
         // GetUserDetails carries the team name.
         await this.invalidator.teamChanged(teamId);
       }

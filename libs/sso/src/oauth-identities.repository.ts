@@ -8,7 +8,10 @@ export class OAuthIdentitiesRepository {
 
   findUserId(provider: string, subject: string): Promise<string | undefined> {
     return this.db
-      .queryOne<{ user_id: string }>(`SELECT user_id FROM aventian.tbl_oauth_identities WHERE provider = $1 AND subject = $2`, [provider, subject])
+      .queryOne<{ user_id: string }>(`SELECT user_id FROM aventian.tbl_oauth_identities WHERE provider = $1 AND subject = $2`, [
+        provider,
+        subject,
+      ])
       .then((r) => r?.user_id);
   }
 

@@ -8,7 +8,14 @@ describe('parseOidcProviders', () => {
     expect(parseOidcProviders(' ')).toEqual([]);
     expect(parseOidcProviders(JSON.stringify([valid, { name: 'local', issuer: 'http://127.0.0.1:8080', clientId: 'pub' }]))).toEqual([
       { ...valid, issuer: 'https://idp.example.com', scope: 'openid email profile' },
-      { name: 'local', issuer: 'http://127.0.0.1:8080', clientId: 'pub', clientSecret: undefined, autoCreateUsers: false, scope: 'openid email profile' },
+      {
+        name: 'local',
+        issuer: 'http://127.0.0.1:8080',
+        clientId: 'pub',
+        clientSecret: undefined,
+        autoCreateUsers: false,
+        scope: 'openid email profile',
+      },
     ]);
   });
 

@@ -23,7 +23,10 @@ export class SsoController {
     reply
       .code(302)
       .header('cache-control', 'no-store')
-      .header('set-cookie', `${cookieName}=${cookieValue}; Path=/v1/auth/oidc/; Max-Age=${OIDC_STATE_TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`)
+      .header(
+        'set-cookie',
+        `${cookieName}=${cookieValue}; Path=/v1/auth/oidc/; Max-Age=${OIDC_STATE_TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
+      )
       .header('location', location)
       .send();
   }

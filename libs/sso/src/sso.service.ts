@@ -84,7 +84,11 @@ export class SsoService {
     return { location, cookieName: cookieNameFor(state), cookieValue: bindingValue };
   }
 
-  async callback(providerName: string, params: Record<string, string | undefined>, cookies: Record<string, string>): Promise<SsoLoginResult> {
+  async callback(
+    providerName: string,
+    params: Record<string, string | undefined>,
+    cookies: Record<string, string>,
+  ): Promise<SsoLoginResult> {
     const provider = this.registry.get(providerName);
     const state = params.state;
     if (!state || state.length > 128) throw badState();
@@ -139,7 +143,12 @@ export class SsoService {
     // Like a password login without teamId: the first team the user belongs to becomes active.
     const [firstTeam] = await this.membership.listTeamsOfUser(user.id);
     const tokens = await this.sessions.issueTokens(user.id, firstTeam?.id);
-    await this.activity.record({ userId: user.id, userEmail: user.email, teamId: tokens.activeTeamId ?? null, action: 'login.sso_succeeded' });
+    await this.activity.record({
+      userId: user.id,
+      userEmail: user.email,
+      teamId: tokens.activeTeamId ?? null,
+      action: 'login.sso_succeeded',
+    });
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
@@ -148,7 +157,13 @@ export class SsoService {
     };
   }
 
-  private async resolveUser(provider: OidcProviderConfig, subject: string, email: string | undefined, emailVerified: boolean, name?: string) {
+  private async resolveUser(
+    provider: OidcProviderConfig,
+    subject: string,
+    email: string | undefined,
+    emailVerified: boolean,
+    name?: string,
+  ) {
     const linkedUserId = await this.identities.findUserId(provider.name, subject);
     if (linkedUserId) {
       const linked = await this.users.findById(linkedUserId);
@@ -174,7 +189,11 @@ export class SsoService {
       return existing;
     }
     if (!provider.autoCreateUsers) {
-      throw new DomainError(403, 'SSO_SIGNUP_DISABLED', 'No account exists for this e-mail address and sign-up through this provider is disabled');
+      throw new DomainError(
+        403,
+        'SSO_SIGNUP_DISABLED',
+        'No account exists for this e-mail address and sign-up through this provider is disabled',
+      );
     }
     const created = await this.users.createUser({ email, displayName: name ?? email.split('@')[0].slice(0, 200) });
     await this.identities.link(provider.name, subject, created.id, email);

@@ -35,7 +35,11 @@ describe('LocalAnswers', () => {
     local.set('k', deps('2'), 'old');
     local.set('k', deps('?'), 'unknown version');
     const unknown = local.get('k')!;
-    expect(unknown).toMatchObject({ body: null, counters: ['ver:user:u', 'ver:apikeys', 'ver:epoch', 'ver:role:r'], versions: ['0', '3', 'E1', '?'] });
+    expect(unknown).toMatchObject({
+      body: null,
+      counters: ['ver:user:u', 'ver:apikeys', 'ver:epoch', 'ver:role:r'],
+      versions: ['0', '3', 'E1', '?'],
+    });
     // Whatever the counters read, it is not served: the next read rebuilds with these counters pre-read.
     expect(freshBody(unknown, ['0', '3', 'E1', '2'])).toBeNull();
     expect(freshBody(unknown, ['0', '3', 'E1', '?'])).toBeNull();

@@ -32,7 +32,11 @@ export class UserDetailsHttpRoute implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.hotRoutes?.get(USER_DETAILS_PATH, (url) => USER_DETAILS_URL.test(url), (request, reply) => this.handle(request, reply));
+    this.hotRoutes?.get(
+      USER_DETAILS_PATH,
+      (url) => USER_DETAILS_URL.test(url),
+      (request, reply) => this.handle(request, reply),
+    );
   }
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -97,7 +101,10 @@ export function addUserDetailsOpenApi(document: OpenAPIObject): void {
         { name: 'teamId', in: 'query', required: false, description: 'Only this team', schema: { type: 'string', format: 'uuid' } },
       ],
       responses: {
-        '200': { description: 'The user and their teams for the calling product', content: { 'application/json': { schema: { $ref: getSchemaPath(UserDetailsResponseDto) } } } },
+        '200': {
+          description: 'The user and their teams for the calling product',
+          content: { 'application/json': { schema: { $ref: getSchemaPath(UserDetailsResponseDto) } } },
+        },
         '400': error,
         '401': error,
         '403': error,

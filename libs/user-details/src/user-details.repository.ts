@@ -88,7 +88,9 @@ export class UserDetailsRepository {
         'SELECT user_id, details, team_ids, role_ids FROM aventian.user_details_many($1::uuid[], $2)',
         [userIds, productId],
       );
-      const byUser = new Map(rows.map((r) => [r.user_id, { details: r.details, teamIds: idList(r.team_ids), roleIds: uniqueIdList(r.role_ids) }]));
+      const byUser = new Map(
+        rows.map((r) => [r.user_id, { details: r.details, teamIds: idList(r.team_ids), roleIds: uniqueIdList(r.role_ids) }]),
+      );
       for (const load of loads) load.resolve(byUser.get(load.userId));
     } catch (error) {
       for (const load of loads) load.reject(error);

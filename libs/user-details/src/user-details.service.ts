@@ -158,7 +158,12 @@ export class UserDetailsService {
    * The in-process copy if every counter it depends on still holds its version (one batched MGET).
    * Stale: the counters' current versions, for the rebuild. Null: the cache failed (recorded).
    */
-  private async localAnswer(key: string, pass: GatePass, entryKey: string, local: LocalAnswer): Promise<string | Map<string, string> | null> {
+  private async localAnswer(
+    key: string,
+    pass: GatePass,
+    entryKey: string,
+    local: LocalAnswer,
+  ): Promise<string | Map<string, string> | null> {
     let current: string[];
     try {
       current = await this.cache.readCounters(local.counters);

@@ -20,7 +20,13 @@ export function userDirectoryProtoPath(start = __dirname): string {
 }
 
 /** Loader options shared by the server and clients: camelCase fields, so messages match the REST JSON. */
-export const USER_DIRECTORY_PROTO_OPTIONS: protoLoader.Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
+export const USER_DIRECTORY_PROTO_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
 
 interface GetUserDetailsRequest {
   userId?: string;

@@ -52,10 +52,11 @@ export async function addMember(t: TestApp, teamId: string, label = 'member'): P
   const id = newId();
   const email = `${label}-${randomBytes(4).toString('hex')}@example.com`;
   await t.db.asPlatform(async () => {
-    await t.db.query(
-      'INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)',
-      [id, email, label],
-    );
+    await t.db.query('INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)', [
+      id,
+      email,
+      label,
+    ]);
     await t.db.query('INSERT INTO aventian.tbl_team_members (team_id, user_id) VALUES ($1, $2)', [teamId, id]);
   });
   return id;

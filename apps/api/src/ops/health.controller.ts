@@ -47,7 +47,13 @@ export class HealthController {
     return this.health.check([
       async () => {
         const check = this.indicator.check('database');
-        const ok = await withTimeout(this.db.query('SELECT 1').then(() => true, () => false), false);
+        const ok = await withTimeout(
+          this.db.query('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+          false,
+        );
         return ok ? check.up() : check.down({ message: 'unreachable' });
       },
       async () => {

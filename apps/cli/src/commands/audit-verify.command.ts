@@ -15,7 +15,8 @@ export const auditVerifyCommand: CliCommand = {
     }
     const app = await ctx.app();
     if (args.includes('--keys')) {
-      for (const k of await app.get(AuditSigner).listPublicKeys()) ctx.out(`signing key ${k.id} (${k.algorithm}, ${k.createdAt})\n${k.publicKeyPem}`);
+      for (const k of await app.get(AuditSigner).listPublicKeys())
+        ctx.out(`signing key ${k.id} (${k.algorithm}, ${k.createdAt})\n${k.publicKeyPem}`);
     }
     const started = Date.now();
     const result = await app.get(AuditVerifier).verify(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
@@ -23,7 +24,9 @@ export const auditVerifyCommand: CliCommand = {
     let archivesOk = true;
     if (args.includes('--archives')) {
       // Decrypts every archive of the chain(s) from the object store and re-checks it.
-      const a = await app.get(AuditArchiver).verifyArchives(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
+      const a = await app
+        .get(AuditArchiver)
+        .verifyArchives(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
       archivesOk = a.ok;
       ctx.out(a.ok ? `ok: ${a.archives} archives (${a.events} archived events) verified` : `BROKEN ARCHIVE ${a.objectKey}: ${a.reason}`);
     }

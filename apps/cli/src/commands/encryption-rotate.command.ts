@@ -21,7 +21,9 @@ export const encryptionRotateCommand: CliCommand = {
     const report = await app.get(ConnectionVault, { strict: false }).rotate({ reencrypt: args.includes('--reencrypt'), log: ctx.out });
     ctx.out(
       `KEK ${report.kek.id} version ${report.kek.version}: ${report.rewrapped} data key(s) re-wrapped` +
-        (args.includes('--reencrypt') ? `, ${report.reencryptedTeams} team(s) / ${report.reencryptedRows} connection(s) re-encrypted` : '') +
+        (args.includes('--reencrypt')
+          ? `, ${report.reencryptedTeams} team(s) / ${report.reencryptedRows} connection(s) re-encrypted`
+          : '') +
         (report.failed ? `, ${report.failed} FAILED (see log; re-run to complete)` : ''),
     );
     return report.failed ? 1 : 0;

@@ -8,4 +8,12 @@ import { restoreCommand } from './restore.command';
 import { keysRotateCommand } from './keys-rotate.command';
 
 /** Every operator command. Each capability adds its command file and one line here. */
-export const commands: CliCommand[] = [migrateCommand, encryptionRotateCommand, keysRotateCommand, auditVerifyCommand, retentionRunCommand, backupCommand, restoreCommand];
+export const commands: CliCommand[] = [
+  migrateCommand,
+  encryptionRotateCommand,
+  keysRotateCommand,
+  auditVerifyCommand,
+  retentionRunCommand,
+  backupCommand,
+  restoreCommand,
+];

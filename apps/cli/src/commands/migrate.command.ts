@@ -12,7 +12,10 @@ export const migrateCommand: CliCommand = {
       ctx.out(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);
       return 0;
     }
-    const handle = await openDatabase(Object.assign(Object.create(Object.getPrototypeOf(ctx.config)), ctx.config, { MIGRATE_ON_START: false }), log);
+    const handle = await openDatabase(
+      Object.assign(Object.create(Object.getPrototypeOf(ctx.config)), ctx.config, { MIGRATE_ON_START: false }),
+      log,
+    );
     try {
       const report = await handle.migrate();
       ctx.out(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);

@@ -11,10 +11,13 @@ export const retentionRunCommand: CliCommand = {
       ctx.out('another instance is running retention; nothing done');
       return 0;
     }
-    for (const t of report.tables) ctx.out(`${t.table}: ${t.skipped ? `skipped (${t.skipped})` : `${t.deleted} deleted (older than ${t.days} days)`}`);
+    for (const t of report.tables)
+      ctx.out(`${t.table}: ${t.skipped ? `skipped (${t.skipped})` : `${t.deleted} deleted (older than ${t.days} days)`}`);
     ctx.out(`aventian_audit.activity_log: ${report.activityDeleted} deleted`);
     for (const a of report.archives) {
-      ctx.out(`audit chain ${a.teamId ?? 'platform'}: ${a.count} events (seq ${a.fromSeq}-${a.toSeq}) archived to ${a.objectKey}, ${a.removed} removed`);
+      ctx.out(
+        `audit chain ${a.teamId ?? 'platform'}: ${a.count} events (seq ${a.fromSeq}-${a.toSeq}) archived to ${a.objectKey}, ${a.removed} removed`,
+      );
     }
     ctx.out(`done in ${report.durationMs} ms`);
     return 0;

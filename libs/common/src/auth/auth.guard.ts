@@ -31,10 +31,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true; // gRPC authenticates in its own handler
-    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? {};
+    const requirement =
+      this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [context.getHandler(), context.getClass()]) ?? {};
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     if (requirement.public) return true;
 

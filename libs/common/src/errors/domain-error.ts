@@ -35,5 +35,7 @@ export const Errors = {
   tooManyRequests: (retryAfterSeconds: number, message = 'Too many requests') =>
     new DomainError(429, 'RATE_LIMITED', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }),
   unavailable: (dependency: string) =>
-    new DomainError(503, 'SERVICE_UNAVAILABLE', `A dependency is unavailable: ${dependency}`, [{ message: `${dependency} unavailable`, dependency }]),
+    new DomainError(503, 'SERVICE_UNAVAILABLE', `A dependency is unavailable: ${dependency}`, [
+      { message: `${dependency} unavailable`, dependency },
+    ]),
 };

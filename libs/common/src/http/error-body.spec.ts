@@ -5,7 +5,13 @@ import { mapError } from './error-body';
 describe('mapError', () => {
   it('renders domain errors with their code, details and headers', () => {
     const mapped = mapError(Errors.tooManyRequests(12.2), 'r1');
-    expect(mapped.body).toEqual({ statusCode: 429, error: 'RATE_LIMITED', message: 'Too many requests', requestId: 'r1', details: undefined });
+    expect(mapped.body).toEqual({
+      statusCode: 429,
+      error: 'RATE_LIMITED',
+      message: 'Too many requests',
+      requestId: 'r1',
+      details: undefined,
+    });
     expect(mapped.headers).toEqual({ 'Retry-After': '13' });
     expect(mapped.unexpected).toBe(false);
   });
@@ -17,13 +23,22 @@ describe('mapError', () => {
   });
 
   it('keeps Nest 4xx exceptions but hides 5xx ones', () => {
-    expect(mapError(new BadRequestException('bad'), 'r').body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED', message: 'bad' });
+    expect(mapError(new BadRequestException('bad'), 'r').body).toMatchObject({
+      statusCode: 400,
+      error: 'VALIDATION_FAILED',
+      message: 'bad',
+    });
     expect(mapError(new ServiceUnavailableException('db down at host 10.0.0.1'), 'r').body.statusCode).toBe(500);
   });
 
   it('maps database-enforced domain rules (SQLSTATE AV422) to 422 with their code', () => {
     const error = Object.assign(new Error('x'), { driverError: { code: 'AV422', message: 'SEATS_EXHAUSTED: all 3 seats are taken' } });
-    expect(mapError(error, 'r').body).toEqual({ statusCode: 422, error: 'SEATS_EXHAUSTED', message: 'all 3 seats are taken', requestId: 'r' });
+    expect(mapError(error, 'r').body).toEqual({
+      statusCode: 422,
+      error: 'SEATS_EXHAUSTED',
+      message: 'all 3 seats are taken',
+      requestId: 'r',
+    });
   });
 
   it('maps unique violations and serialization failures to 409 without SQL', () => {

@@ -62,19 +62,23 @@ export function mapError(error: unknown, requestId: string): MappedError {
         : typeof (response as { message?: unknown }).message === 'string'
           ? (response as { message: string }).message
           : (STATUS_CODES[status] ?? 'Error').toLowerCase().replace(/_/g, ' ');
-    return { body: { statusCode: status, error: STATUS_CODES[status] ?? 'ERROR', message: safeMessage(message), requestId }, unexpected: false };
+    return {
+      body: { statusCode: status, error: STATUS_CODES[status] ?? 'ERROR', message: safeMessage(message), requestId },
+      unexpected: false,
+    };
   }
   const fastify = error as FastifyLikeError;
   if (fastify && typeof fastify.code === 'string' && fastify.code.startsWith('FST_') && fastify.statusCode && fastify.statusCode < 500) {
     const status = fastify.statusCode;
     const code = status === 400 ? 'VALIDATION_FAILED' : (STATUS_CODES[status] ?? 'BAD_REQUEST');
-    const message = fastify.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastify.message ?? '')
-      ? 'Malformed JSON body'
-      : status === 413
-        ? 'Request body is too large'
-        : status === 415
-          ? 'Unsupported content type; send application/json'
-          : 'Bad request';
+    const message =
+      fastify.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastify.message ?? '')
+        ? 'Malformed JSON body'
+        : status === 413
+          ? 'Request body is too large'
+          : status === 415
+            ? 'Unsupported content type; send application/json'
+            : 'Bad request';
     return { body: { statusCode: status, error: code, message, requestId }, unexpected: false };
   }
   const pg = postgresError(error);
@@ -88,7 +92,8 @@ export function mapError(error: unknown, requestId: string): MappedError {
       };
     }
     // Safety nets for races the services did not pre-check; no SQL or constraint names leak.
-    if (pg.code === '23505') return { body: { statusCode: 409, error: 'CONFLICT', message: 'Already exists', requestId }, unexpected: false };
+    if (pg.code === '23505')
+      return { body: { statusCode: 409, error: 'CONFLICT', message: 'Already exists', requestId }, unexpected: false };
     if (pg.code === '40001' || pg.code === '40P01') {
       return { body: { statusCode: 409, error: 'CONFLICT', message: 'Concurrent update, retry', requestId }, unexpected: false };
     }

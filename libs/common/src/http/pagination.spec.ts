@@ -27,9 +27,21 @@ describe('cursors', () => {
 
   it('builds a page with a cursor only when more rows exist', () => {
     const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
-    const page = toPage(rows, 2, (r) => r.id, (r) => ({ id: r.id }));
+    const page = toPage(
+      rows,
+      2,
+      (r) => r.id,
+      (r) => ({ id: r.id }),
+    );
     expect(page.items).toEqual(['a', 'b']);
     expect(decodeCursor(page.nextCursor!, ['id'])).toEqual({ id: 'b' });
-    expect(toPage(rows, 3, (r) => r.id, (r) => ({ id: r.id })).nextCursor).toBeNull();
+    expect(
+      toPage(
+        rows,
+        3,
+        (r) => r.id,
+        (r) => ({ id: r.id }),
+      ).nextCursor,
+    ).toBeNull();
   });
 });

@@ -38,7 +38,8 @@ export class UserAdminService {
   async list(query: { email?: string; cursor?: string; limit?: number }): Promise<Page<UserSummary>> {
     const limit = query.limit ?? 50;
     const after = decodeCursor<{ id: string }>(query.cursor, ['id']);
-    if (after && !/^[0-9a-f-]{36}$/i.test(after.id)) throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not valid' }]);
+    if (after && !/^[0-9a-f-]{36}$/i.test(after.id))
+      throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not valid' }]);
     const email = query.email?.trim().toLowerCase();
     const rows = await this.users.list({ afterId: after?.id, email: email || undefined, limit: limit + 1 });
     return toPage(rows, limit, summary, (r) => ({ id: r.id }));
@@ -55,33 +56,36 @@ export class UserAdminService {
    * GetUserDetails, in the same transaction as the status change; every change is audited.
    */
   async update(userId: string, patch: { status?: UserStatus; displayName?: string }): Promise<UserDetail> {
-    const updated = await this.db.transaction(async () => {
-      const before = await this.users.findById(userId);
-      if (!before) throw Errors.notFound('User');
-      let user = before;
-      if (patch.displayName !== undefined && patch.displayName !== before.display_name) {
-        user = (await this.users.updateProfile(userId, { displayName: patch.displayName }))!;
-        await this.audit.record({
-          action: 'user.updated',
-          targetType: 'user',
-          targetId: userId,
-          data: { displayName: { from: before.display_name, to: patch.displayName } },
-        });
-      }
-      if (patch.status !== undefined && patch.status !== before.status) {
-        user = (await this.users.setStatus(userId, patch.status))!;
-        let revokedSessions = 0;
-        if (patch.status === 'disabled') revokedSessions = await this.sessions.revokeAllOfUser(userId, 'user_disabled');
-        await this.audit.record({
-          action: patch.status === 'disabled' ? 'user.disabled' : 'user.enabled',
-          targetType: 'user',
-          targetId: userId,
-          data: { email: before.email, ...(patch.status === 'disabled' ? { revokedSessions } : {}) },
-        });
-      }
-      if (user !== before) await this.invalidator.userChanged(userId);
-      return user;
-    }, { platform: true });
+    const updated = await this.db.transaction(
+      async () => {
+        const before = await this.users.findById(userId);
+        if (!before) throw Errors.notFound('User');
+        let user = before;
+        if (patch.displayName !== undefined && patch.displayName !== before.display_name) {
+          user = (await this.users.updateProfile(userId, { displayName: patch.displayName }))!;
+          await this.audit.record({
+            action: 'user.updated',
+            targetType: 'user',
+            targetId: userId,
+            data: { displayName: { from: before.display_name, to: patch.displayName } },
+          });
+        }
+        if (patch.status !== undefined && patch.status !== before.status) {
+          user = (await this.users.setStatus(userId, patch.status))!;
+          let revokedSessions = 0;
+          if (patch.status === 'disabled') revokedSessions = await this.sessions.revokeAllOfUser(userId, 'user_disabled');
+          await this.audit.record({
+            action: patch.status === 'disabled' ? 'user.disabled' : 'user.enabled',
+            targetType: 'user',
+            targetId: userId,
+            data: { email: before.email, ...(patch.status === 'disabled' ? { revokedSessions } : {}) },
+          });
+        }
+        if (user !== before) await this.invalidator.userChanged(userId);
+        return user;
+      },
+      { platform: true },
+    );
     return this.detail(updated);
   }
 

@@ -49,7 +49,7 @@ export class AuthController {
   @Post('switch-team')
   @Authenticated()
   @HttpCode(200)
-  @ApiOperation({ summary: 'New tokens carrying another of the user\'s teams (404 for any other team)' })
+  @ApiOperation({ summary: "New tokens carrying another of the user's teams (404 for any other team)" })
   @ApiResponse({ status: 200, type: TokensResponseDto })
   switchTeam(@Auth() principal: AuthPrincipal, @Body() body: SwitchTeamDto): Promise<TokensResponseDto> {
     const user = principal as Extract<AuthPrincipal, { kind: 'user' }>;

@@ -113,9 +113,7 @@ export class AuthService implements OnModuleInit {
   /** New tokens for the caller's session carrying another team (404 for a team the user is not in). */
   async switchTeam(userId: string, sessionId: string | undefined, teamId: string): Promise<IssuedTokens> {
     if (!(await this.membership.isMember(teamId, userId))) throw Errors.notFound('Team');
-    const tokens = sessionId
-      ? await this.sessions.switchTeam(sessionId, userId, teamId)
-      : await this.sessions.issueTokens(userId, teamId);
+    const tokens = sessionId ? await this.sessions.switchTeam(sessionId, userId, teamId) : await this.sessions.issueTokens(userId, teamId);
     const user = await this.usersRepo.findById(userId);
     await this.activity.record({ userId, userEmail: user?.email ?? null, teamId, action: 'team.switched' });
     return tokens;

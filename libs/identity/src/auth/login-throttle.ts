@@ -48,7 +48,10 @@ export class LoginThrottle {
 
   private async locked(key: string): Promise<Error> {
     const remaining = await this.cache.ttl(key).catch(() => -2);
-    return Errors.tooManyRequests(remaining > 0 ? remaining : this.config.LOGIN_LOCKOUT_SECONDS, 'Too many failed attempts, try again later');
+    return Errors.tooManyRequests(
+      remaining > 0 ? remaining : this.config.LOGIN_LOCKOUT_SECONDS,
+      'Too many failed attempts, try again later',
+    );
   }
 
   /** Atomic decrement through compare-and-set (the store has no DECR); best effort. */

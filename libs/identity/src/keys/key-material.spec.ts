@@ -71,11 +71,17 @@ describe('AccessTokens', () => {
 
     const retiredKey = await unsealPrivateKey(retired.kid, retired.sealed, k);
     const sign = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'ES256', kid: retired.kid }) =>
-      new SignJWT(claims).setProtectedHeader(header as { alg: string }).setIssuedAt().setExpirationTime('5m').sign(retiredKey);
+      new SignJWT(claims)
+        .setProtectedHeader(header as { alg: string })
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(retiredKey);
     // A retired key that is still in the ring verifies.
     await expect(tokens.verify(await sign({ sub, sid, iss: 'https://id.example.com' }))).resolves.toEqual({ sub, sid });
     await expect(tokens.verify(await sign({ sub, sid, iss: 'https://evil.example.com' }))).resolves.toBeNull();
-    await expect(tokens.verify(await sign({ sub, sid, iss: 'https://id.example.com' }, { alg: 'ES256', kid: 'unknown-kid-123' }))).resolves.toBeNull();
+    await expect(
+      tokens.verify(await sign({ sub, sid, iss: 'https://id.example.com' }, { alg: 'ES256', kid: 'unknown-kid-123' })),
+    ).resolves.toBeNull();
     await expect(tokens.verify(await sign({ sub, iss: 'https://id.example.com' }))).resolves.toBeNull();
     await expect(tokens.verify(await sign({ sub: 'not-a-uuid', sid, iss: 'https://id.example.com' }))).resolves.toBeNull();
     const body = Buffer.from(JSON.stringify({ sub, sid, iss: 'https://id.example.com', exp: now + 60, iat: now })).toString('base64url');

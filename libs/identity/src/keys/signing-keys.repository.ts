@@ -38,7 +38,14 @@ export class SigningKeysRepository {
     return !!(await this.db.queryOne(`SELECT 1 FROM aventian.signing_keys WHERE status = 'active' LIMIT 1`));
   }
 
-  async insert(row: { id: string; kid: string; publicJwk: Record<string, unknown>; sealed: Buffer; kekId: string; kekVersion: string }): Promise<void> {
+  async insert(row: {
+    id: string;
+    kid: string;
+    publicJwk: Record<string, unknown>;
+    sealed: Buffer;
+    kekId: string;
+    kekVersion: string;
+  }): Promise<void> {
     await this.db.query(
       `INSERT INTO aventian.signing_keys (id, kid, public_jwk, private_key_sealed, kek_id, kek_version)
        VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -20,7 +20,8 @@ export class MeController {
   @Patch()
   @Authenticated()
   @ApiOperation({
-    summary: 'Update the profile. Changing the password needs currentPassword (wrong: 400 on currentPassword) and signs out every other session',
+    summary:
+      'Update the profile. Changing the password needs currentPassword (wrong: 400 on currentPassword) and signs out every other session',
   })
   @ApiResponse({ status: 200, type: ProfileDto })
   update(@Auth() principal: AuthPrincipal, @Body() body: UpdateMeDto): Promise<ProfileDto> {

@@ -68,7 +68,9 @@ export class ProfileService {
     if (patch.password !== undefined) {
       if (user.password_hash) {
         if (patch.currentPassword === undefined) {
-          throw Errors.validation('Request validation failed', [{ field: 'currentPassword', message: 'currentPassword is required to change the password' }]);
+          throw Errors.validation('Request validation failed', [
+            { field: 'currentPassword', message: 'currentPassword is required to change the password' },
+          ]);
         }
         const reservation = await this.throttle.reserve(normalizeEmail(user.email), undefined);
         if (!(await this.auth.checkPassword(user, patch.currentPassword))) {
@@ -93,7 +95,12 @@ export class ProfileService {
       if (newHash) {
         await this.users.setPasswordHash(user.id, newHash);
         const revoked = await this.sessions.revokeAllOfUser(user.id, 'password_changed', principal.sessionId);
-        await this.audit.record({ action: 'user.password_changed', targetType: 'user', targetId: user.id, data: { revokedSessions: revoked } });
+        await this.audit.record({
+          action: 'user.password_changed',
+          targetType: 'user',
+          targetId: user.id,
+          data: { revokedSessions: revoked },
+        });
       }
       if (changed.length > 0) {
         await this.audit.record({ action: 'user.profile_updated', targetType: 'user', targetId: user.id, data: { fields: changed } });

@@ -45,7 +45,11 @@ describe('PasswordPolicy', () => {
       throw new Error('expected a throw');
     } catch (error) {
       expect(error).toBeInstanceOf(DomainError);
-      expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', details: [{ field: 'password', message: expect.any(String) }] });
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'password', message: expect.any(String) }],
+      });
     }
   });
 

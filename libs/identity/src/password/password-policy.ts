@@ -32,11 +32,12 @@ export class PasswordPolicy {
   /** Throws 400 VALIDATION_FAILED with a detail on `password`. */
   assertAcceptable(password: string, email?: string, field = 'password'): void {
     const problem = this.problem(password, email);
-    if (problem) throw Errors.validation('Password does not meet the password policy', [{ field, message: problem, code: 'WEAK_PASSWORD' }]);
+    if (problem)
+      throw Errors.validation('Password does not meet the password policy', [{ field, message: problem, code: 'WEAK_PASSWORD' }]);
   }
 }
 
-const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '!': 'i', '3': 'e', '$': 's', '5': 's', '7': 't' };
+const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '!': 'i', '3': 'e', $: 's', '5': 's', '7': 't' };
 
 /** The forms of a password compared with the blocklist: as typed, without padding, de-repeated, de-leeted. */
 export function commonForms(lowered: string): string[] {
@@ -50,7 +51,11 @@ export function commonForms(lowered: string): string[] {
   const unpadded = lowered.replace(/^[^a-z]+|[^a-z]+$/g, '');
   add(unpadded);
   add(lowered.replace(/\s+/g, ''));
-  const deleet = (v: string) => v.split('').map((c) => LEET[c] ?? c).join('');
+  const deleet = (v: string) =>
+    v
+      .split('')
+      .map((c) => LEET[c] ?? c)
+      .join('');
   add(deleet(unpadded));
   add(deleet(lowered).replace(/^[^a-z]+|[^a-z]+$/g, ''));
   // Digit-only passwords: the digits themselves, and their repeating unit.

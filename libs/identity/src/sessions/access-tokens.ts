@@ -47,7 +47,12 @@ export class AccessTokens {
           if (!key) throw new joseErrors.JWKSNoMatchingKey();
           return key;
         },
-        { issuer: this.config.publicUrl, algorithms: [JWT_ALG], requiredClaims: ['sub', 'sid', 'exp', 'iat'], clockTolerance: VERIFY_CLOCK_TOLERANCE_SECONDS },
+        {
+          issuer: this.config.publicUrl,
+          algorithms: [JWT_ALG],
+          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+          clockTolerance: VERIFY_CLOCK_TOLERANCE_SECONDS,
+        },
       );
       const { sub, sid, team } = payload as { sub?: unknown; sid?: unknown; team?: unknown };
       if (!isUuid(sub) || !isUuid(sid) || (team !== undefined && !isUuid(team))) return null;

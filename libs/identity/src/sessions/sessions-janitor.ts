@@ -17,7 +17,10 @@ export class SessionsJanitor implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(private readonly db: DatabaseService) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep().catch((e: unknown) => this.logger.warn(`session sweep failed: ${String(e)}`)), INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.sweep().catch((e: unknown) => this.logger.warn(`session sweep failed: ${String(e)}`)),
+      INTERVAL_MS,
+    );
     this.timer.unref();
   }
 

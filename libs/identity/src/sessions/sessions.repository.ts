@@ -20,7 +20,14 @@ export interface RefreshLookupRow {
 export class SessionsRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async insertSession(row: { id: string; userId: string; activeTeamId: string | null; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<void> {
+  async insertSession(row: {
+    id: string;
+    userId: string;
+    activeTeamId: string | null;
+    expiresAt: Date;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<void> {
     await this.db.query(
       `INSERT INTO aventian.sessions (id, user_id, active_team_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6)`,
       [row.id, row.userId, row.activeTeamId, row.expiresAt, row.ip, row.userAgent],
@@ -28,10 +35,12 @@ export class SessionsRepository {
   }
 
   async insertRefreshToken(row: { id: string; sessionId: string; hash: Buffer; expiresAt: Date }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO aventian.refresh_tokens (id, session_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
-      [row.id, row.sessionId, row.hash, row.expiresAt],
-    );
+    await this.db.query(`INSERT INTO aventian.refresh_tokens (id, session_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`, [
+      row.id,
+      row.sessionId,
+      row.hash,
+      row.expiresAt,
+    ]);
   }
 
   /** Finds a refresh token with its session and user, locking the session row (serialises refreshes of one family). */
@@ -71,10 +80,11 @@ export class SessionsRepository {
   }
 
   async touchSession(sessionId: string, patch: { activeTeamId: string | null; expiresAt: Date }): Promise<void> {
-    await this.db.query(
-      `UPDATE aventian.sessions SET active_team_id = $2, expires_at = $3, last_refreshed_at = now() WHERE id = $1`,
-      [sessionId, patch.activeTeamId, patch.expiresAt],
-    );
+    await this.db.query(`UPDATE aventian.sessions SET active_team_id = $2, expires_at = $3, last_refreshed_at = now() WHERE id = $1`, [
+      sessionId,
+      patch.activeTeamId,
+      patch.expiresAt,
+    ]);
   }
 
   /** Session owner and state for the access-token check when the cache cannot answer. */

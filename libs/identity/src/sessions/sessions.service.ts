@@ -96,8 +96,13 @@ export class SessionsService {
         return { kind: 'reused' as const };
       }
       const now = Date.now();
-      if (row.session_status !== 'active' || row.user_status !== 'active' || new Date(row.token_expires_at).getTime() <= now
-        || new Date(row.session_expires_at).getTime() <= now || this.pastMaxLifetime(row.session_started_at)) {
+      if (
+        row.session_status !== 'active' ||
+        row.user_status !== 'active' ||
+        new Date(row.token_expires_at).getTime() <= now ||
+        new Date(row.session_expires_at).getTime() <= now ||
+        this.pastMaxLifetime(row.session_started_at)
+      ) {
         return { kind: 'invalid' as const };
       }
       const expiresAt = this.expiryOf(row.session_started_at);
@@ -113,7 +118,13 @@ export class SessionsService {
     if (outcome.kind === 'reused') throw Errors.unauthenticated('Refresh token was already used; the session has been revoked');
     if (outcome.kind === 'invalid') throw Errors.unauthenticated('Invalid or expired refresh token');
     const accessToken = await this.tokens.sign({ sub: outcome.userId, sid: outcome.sessionId, team: outcome.teamId ?? undefined });
-    return { accessToken, refreshToken: outcome.refreshToken, activeTeamId: outcome.teamId, userId: outcome.userId, sessionId: outcome.sessionId };
+    return {
+      accessToken,
+      refreshToken: outcome.refreshToken,
+      activeTeamId: outcome.teamId,
+      userId: outcome.userId,
+      sessionId: outcome.sessionId,
+    };
   }
 
   /**

@@ -18,7 +18,14 @@ export class UsersRepository {
   }
 
   /** Returns undefined when the e-mail is taken (ON CONFLICT keeps the caller's transaction usable). */
-  insert(row: { id: string; email: string; emailNormalized: string; displayName: string; locale: string; passwordHash: string | null }): Promise<UserRow | undefined> {
+  insert(row: {
+    id: string;
+    email: string;
+    emailNormalized: string;
+    displayName: string;
+    locale: string;
+    passwordHash: string | null;
+  }): Promise<UserRow | undefined> {
     return this.db.queryOne<UserRow>(
       `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name, locale, password_hash, password_changed_at)
        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE now() END)

@@ -17,7 +17,13 @@ const toPrivilegeDto = (r: PrivilegeRow): PrivilegeDto => ({
   createdAt: r.created_at.toISOString(),
 });
 
-const toTemplateDto = (t: TemplateRow): RoleTemplateDto => ({ id: t.id, code: t.code, name: t.name, system: t.system, privileges: t.privileges });
+const toTemplateDto = (t: TemplateRow): RoleTemplateDto => ({
+  id: t.id,
+  code: t.code,
+  name: t.name,
+  system: t.system,
+  privileges: t.privileges,
+});
 
 /** A product's privileges and role templates, and keeping the team roles made from templates in step. */
 @Injectable()
@@ -35,7 +41,10 @@ export class ProductCatalogService {
     return this.db.asPlatform(async () => {
       const product = await this.products.require(productCode, true); // locks against a concurrent allowedResourceTypes change
       if (!product.allowed_resource_types.includes(input.resourceType)) {
-        throw Errors.unprocessable('RESOURCE_TYPE_NOT_ALLOWED', `Resource type "${input.resourceType}" is not allowed for product ${product.code}`);
+        throw Errors.unprocessable(
+          'RESOURCE_TYPE_NOT_ALLOWED',
+          `Resource type "${input.resourceType}" is not allowed for product ${product.code}`,
+        );
       }
       const row = await this.repo.insertPrivilege({
         id: newId(),
@@ -45,7 +54,12 @@ export class ProductCatalogService {
         description: input.description ?? null,
       });
       if (!row) throw Errors.conflict('PRIVILEGE_EXISTS', `Privilege ${input.resourceType}:${input.action} already exists`);
-      await this.audit.record({ action: 'product.privilege.created', targetType: 'privilege', targetId: row.id, data: { productCode: product.code, code: row.code } });
+      await this.audit.record({
+        action: 'product.privilege.created',
+        targetType: 'privilege',
+        targetId: row.id,
+        data: { productCode: product.code, code: row.code },
+      });
       return toPrivilegeDto(row);
     });
   }
@@ -59,7 +73,13 @@ export class ProductCatalogService {
     return this.db.asPlatform(async () => {
       const product = await this.products.require(productCode, true);
       const privilegeIds = await this.privilegeIds(product, input.privileges);
-      const created = await this.repo.insertTemplate({ id: newId(), productId: product.id, code: input.code, name: input.name, system: input.system ?? false });
+      const created = await this.repo.insertTemplate({
+        id: newId(),
+        productId: product.id,
+        code: input.code,
+        name: input.name,
+        system: input.system ?? false,
+      });
       if (!created) throw Errors.conflict('ROLE_TEMPLATE_EXISTS', `Role template "${input.code}" already exists`);
       await this.repo.setTemplatePrivileges(created.id, privilegeIds);
       // Teams already subscribed get the new role too ("every team that subscribes gets a role per template").
@@ -107,7 +127,11 @@ export class ProductCatalogService {
     const known = new Set(found.map((p) => p.code));
     const unknown = codes.filter((c) => !known.has(c));
     if (unknown.length) {
-      throw Errors.unprocessable('UNKNOWN_PRIVILEGE', `Not privileges of product ${product.code}: ${unknown.join(', ')}`, unknown.map((code) => ({ field: 'privileges', message: `unknown privilege ${code}`, code })));
+      throw Errors.unprocessable(
+        'UNKNOWN_PRIVILEGE',
+        `Not privileges of product ${product.code}: ${unknown.join(', ')}`,
+        unknown.map((code) => ({ field: 'privileges', message: `unknown privilege ${code}`, code })),
+      );
     }
     return found.map((p) => p.id);
   }

@@ -39,7 +39,14 @@ const PRODUCT_COLS = 'id, code, name, provisioning_script, dashboard_url, allowe
 export class ProductsRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async insert(p: { id: string; code: string; name: string; script: string | null; dashboardUrl: string | null; resourceTypes: string[] }): Promise<ProductRow | undefined> {
+  async insert(p: {
+    id: string;
+    code: string;
+    name: string;
+    script: string | null;
+    dashboardUrl: string | null;
+    resourceTypes: string[];
+  }): Promise<ProductRow | undefined> {
     return this.db.queryOne<ProductRow>(
       `INSERT INTO aventian.tbl_master_products (id, code, name, provisioning_script, dashboard_url, allowed_resource_types)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING RETURNING ${PRODUCT_COLS}`,
@@ -67,7 +74,10 @@ export class ProductsRepository {
     );
   }
 
-  async update(id: string, patch: { name?: string; script?: string; dashboardUrl?: string; resourceTypes?: string[]; status?: string }): Promise<ProductRow> {
+  async update(
+    id: string,
+    patch: { name?: string; script?: string; dashboardUrl?: string; resourceTypes?: string[]; status?: string },
+  ): Promise<ProductRow> {
     const [row] = await this.db.query<ProductRow>(
       `UPDATE aventian.tbl_master_products SET
          name = coalesce($2, name),
@@ -92,7 +102,13 @@ export class ProductsRepository {
 
   // --- privileges ---
 
-  insertPrivilege(p: { id: string; productId: string; resourceType: string; action: string; description: string | null }): Promise<PrivilegeRow | undefined> {
+  insertPrivilege(p: {
+    id: string;
+    productId: string;
+    resourceType: string;
+    action: string;
+    description: string | null;
+  }): Promise<PrivilegeRow | undefined> {
     return this.db.queryOne<PrivilegeRow>(
       `INSERT INTO aventian.tbl_privileges (id, product_id, resource_type, action, code, description)
        VALUES ($1, $2, $3, $4, $3 || ':' || $4, $5) ON CONFLICT (code) DO NOTHING

@@ -80,7 +80,12 @@ export class ProductsService {
         resourceTypes: input.allowedResourceTypes ?? [],
       });
       if (!row) throw Errors.conflict('PRODUCT_CODE_TAKEN', `A product with code "${input.code}" already exists`);
-      await this.audit.record({ action: 'product.created', targetType: 'product', targetId: row.id, data: { code: row.code, name: row.name } });
+      await this.audit.record({
+        action: 'product.created',
+        targetType: 'product',
+        targetId: row.id,
+        data: { code: row.code, name: row.name },
+      });
       return toProductDto(row);
     });
   }
@@ -140,7 +145,14 @@ export class ProductsService {
       const product = await this.require(productCode);
       // A prefix collision (72 random bits) is astronomically rare; the unique index makes it an error, not a clash.
       const generated = generateProductKey();
-      const row = await this.keys.insert({ id: newId(), productId: product.id, name, prefix: generated.prefix, hash: generated.hash, createdBy: actor });
+      const row = await this.keys.insert({
+        id: newId(),
+        productId: product.id,
+        name,
+        prefix: generated.prefix,
+        hash: generated.hash,
+        createdBy: actor,
+      });
       await this.audit.record({
         action: 'product.api_key.created',
         targetType: 'api_key',

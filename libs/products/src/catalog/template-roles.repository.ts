@@ -33,7 +33,8 @@ export class TemplateRolesRepository {
         LIMIT 1`,
       [teamId, productId],
     );
-    if (clash) throw Errors.conflict('ROLE_CODE_CONFLICT', `The team already has a role "${clash.code}" that does not come from the product`);
+    if (clash)
+      throw Errors.conflict('ROLE_CODE_CONFLICT', `The team already has a role "${clash.code}" that does not come from the product`);
     return this.syncPrivileges({ teamId, productId });
   }
 

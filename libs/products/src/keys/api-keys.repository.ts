@@ -25,7 +25,14 @@ export interface KeyLookupRow {
 export class ApiKeysRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async insert(row: { id: string; productId: string; name: string; prefix: string; hash: Buffer; createdBy: string | null }): Promise<ApiKeyRow> {
+  async insert(row: {
+    id: string;
+    productId: string;
+    name: string;
+    prefix: string;
+    hash: Buffer;
+    createdBy: string | null;
+  }): Promise<ApiKeyRow> {
     const [created] = await this.db.query<ApiKeyRow>(
       `INSERT INTO aventian.api_keys (id, product_id, name, prefix, key_hash, created_by)
        VALUES ($1, $2, $3, $4, $5, $6)

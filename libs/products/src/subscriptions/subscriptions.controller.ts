@@ -41,7 +41,11 @@ export class SubscriptionsController {
   @Patch('subscriptions/:productCode')
   @Authenticated({ privilege: 'team.subscriptions:write' })
   @ApiOkResponse({ type: SubscriptionDto })
-  update(@Param('teamId') teamId: string, @Param('productCode') productCode: string, @Body() body: UpdateSubscriptionDto): Promise<SubscriptionDto> {
+  update(
+    @Param('teamId') teamId: string,
+    @Param('productCode') productCode: string,
+    @Body() body: UpdateSubscriptionDto,
+  ): Promise<SubscriptionDto> {
     ids(teamId, productCode);
     return this.subscriptions.update(teamId, productCode, body);
   }
@@ -67,7 +71,11 @@ export class SubscriptionsController {
   @Put('subscriptions/:productCode/db-connection')
   @Authenticated({ platformAdmin: true })
   @HttpCode(204)
-  async setConnection(@Param('teamId') teamId: string, @Param('productCode') productCode: string, @Body() body: SetDbConnectionDto): Promise<void> {
+  async setConnection(
+    @Param('teamId') teamId: string,
+    @Param('productCode') productCode: string,
+    @Body() body: SetDbConnectionDto,
+  ): Promise<void> {
     ids(teamId, productCode);
     await this.subscriptions.setConnection(teamId, productCode, body.connectionString);
   }

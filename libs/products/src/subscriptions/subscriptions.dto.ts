@@ -32,7 +32,11 @@ export class UpdateSubscriptionDto {
   @Matches(PLAN_RE, { message: 'plan must be 1-64 characters of [A-Za-z0-9._-]' })
   plan?: string;
 
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'null = unlimited; lowering below the members holding product roles is refused (422 SEATS_EXHAUSTED)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description: 'null = unlimited; lowering below the members holding product roles is refused (422 SEATS_EXHAUSTED)',
+  })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsInt()
   @Min(0)

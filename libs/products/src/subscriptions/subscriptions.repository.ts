@@ -55,10 +55,17 @@ export class SubscriptionsRepository {
   }
 
   findById(teamId: string, id: string, forUpdate = false): Promise<SubscriptionRow | undefined> {
-    return this.db.queryOne<SubscriptionRow>(`${SELECT} WHERE s.team_id = $1 AND s.id = $2${forUpdate ? ' FOR UPDATE OF s' : ''}`, [teamId, id]);
+    return this.db.queryOne<SubscriptionRow>(`${SELECT} WHERE s.team_id = $1 AND s.id = $2${forUpdate ? ' FOR UPDATE OF s' : ''}`, [
+      teamId,
+      id,
+    ]);
   }
 
-  async update(teamId: string, id: string, patch: { plan?: string; seats?: number | null; status?: string; failureReason?: string | null; canceled?: boolean }): Promise<void> {
+  async update(
+    teamId: string,
+    id: string,
+    patch: { plan?: string; seats?: number | null; status?: string; failureReason?: string | null; canceled?: boolean },
+  ): Promise<void> {
     await this.db.query(
       `UPDATE aventian.tbl_team_product_assoc SET
          plan = coalesce($3, plan),
@@ -67,8 +74,17 @@ export class SubscriptionsRepository {
          failure_reason = CASE WHEN $7::boolean THEN $8 ELSE failure_reason END,
          canceled_at = CASE WHEN $9::boolean THEN now() ELSE canceled_at END
        WHERE team_id = $1 AND id = $2`,
-      [teamId, id, patch.plan ?? null, patch.seats !== undefined, patch.seats ?? null, patch.status ?? null,
-        patch.failureReason !== undefined, patch.failureReason ?? null, patch.canceled ?? false],
+      [
+        teamId,
+        id,
+        patch.plan ?? null,
+        patch.seats !== undefined,
+        patch.seats ?? null,
+        patch.status ?? null,
+        patch.failureReason !== undefined,
+        patch.failureReason ?? null,
+        patch.canceled ?? false,
+      ],
     );
   }
 }

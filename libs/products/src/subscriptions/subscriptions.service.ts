@@ -89,7 +89,11 @@ export class SubscriptionsService {
         action: 'subscription.updated',
         targetType: 'subscription',
         targetId: live.id,
-        data: { productCode, from: { plan: live.plan, seats: live.seats }, to: { plan: patch.plan ?? live.plan, seats: patch.seats === undefined ? live.seats : patch.seats } },
+        data: {
+          productCode,
+          from: { plan: live.plan, seats: live.seats },
+          to: { plan: patch.plan ?? live.plan, seats: patch.seats === undefined ? live.seats : patch.seats },
+        },
       });
       await this.invalidator.teamChanged(teamId);
       return toDto((await this.repo.findById(teamId, live.id))!);
@@ -102,7 +106,13 @@ export class SubscriptionsService {
       const live = await this.requireLive(teamId, productCode);
       // A trigger (0302) deletes the stored connection in this transaction, also for team deletions.
       await this.repo.update(teamId, live.id, { status: 'canceled', canceled: true });
-      await this.audit.record({ teamId, action: 'subscription.canceled', targetType: 'subscription', targetId: live.id, data: { productCode } });
+      await this.audit.record({
+        teamId,
+        action: 'subscription.canceled',
+        targetType: 'subscription',
+        targetId: live.id,
+        data: { productCode },
+      });
       await this.invalidator.teamChanged(teamId);
       await this.invalidator.productChanged(live.product_id);
     });
@@ -123,7 +133,13 @@ export class SubscriptionsService {
         return { id: live.id, script: null };
       }
       await this.repo.update(teamId, live.id, { status: 'provisioning', failureReason: null });
-      await this.audit.record({ teamId, action: 'subscription.provisioning_retried', targetType: 'subscription', targetId: live.id, data: { productCode } });
+      await this.audit.record({
+        teamId,
+        action: 'subscription.provisioning_retried',
+        targetType: 'subscription',
+        targetId: live.id,
+        data: { productCode },
+      });
       return { id: live.id, script: product.provisioning_script };
     });
     if (target.script) await this.provision(teamId, target.id, productCode, target.script);
@@ -163,7 +179,13 @@ export class SubscriptionsService {
       if (result.ok) {
         await this.vault.store(teamId, row.product_id, productCode, result.connectionString);
         await this.repo.update(teamId, row.id, { status: 'active', failureReason: null });
-        await this.audit.record({ teamId, action: 'subscription.provisioned', targetType: 'subscription', targetId: row.id, data: { productCode } });
+        await this.audit.record({
+          teamId,
+          action: 'subscription.provisioned',
+          targetType: 'subscription',
+          targetId: row.id,
+          data: { productCode },
+        });
       } else {
         await this.repo.update(teamId, row.id, { status: 'failed', failureReason: result.reason });
         await this.audit.record({

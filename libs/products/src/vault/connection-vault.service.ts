@@ -1,5 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DecryptionError, decryptWithKey, encryptWithKey, generateDataKey, Kek, SecretProvider, unwrapDataKey, wrapDataKey } from '@avn/crypto';
+import {
+  DecryptionError,
+  decryptWithKey,
+  encryptWithKey,
+  generateDataKey,
+  Kek,
+  SecretProvider,
+  unwrapDataKey,
+  wrapDataKey,
+} from '@avn/crypto';
 import { DatabaseService, newId } from '@avn/database';
 
 interface DataKeyRow {
@@ -73,7 +82,13 @@ export class ConnectionVault {
 
   /** Decrypts a row read with `ConnectionVault.selectSql`; throws DecryptionError (fail closed) on any tampering or mismatch. */
   async decrypt(row: ConnectionRow): Promise<string> {
-    const key = await this.unwrap({ id: row.dek_id, team_id: row.dek_team_id, wrapped_key: row.wrapped_key, kek_id: row.kek_id, kek_version: row.kek_version });
+    const key = await this.unwrap({
+      id: row.dek_id,
+      team_id: row.dek_team_id,
+      wrapped_key: row.wrapped_key,
+      kek_id: row.kek_id,
+      kek_version: row.kek_version,
+    });
     return decryptWithKey(key, row.ciphertext, connectionAad(row.team_id, row.product_code)).toString('utf8');
   }
 
@@ -84,8 +99,16 @@ export class ConnectionVault {
    */
   async rotate(options: { reencrypt: boolean; log?: (line: string) => void }): Promise<RotationReport> {
     const kek = await this.secrets.rotate();
-    const report: RotationReport = { kek: { id: kek.id, version: kek.version }, rewrapped: 0, reencryptedTeams: 0, reencryptedRows: 0, failed: 0 };
-    const ids = await this.db.asPlatform(() => this.db.query<{ id: string; team_id: string }>('SELECT id, team_id FROM aventian.team_data_keys ORDER BY id'));
+    const report: RotationReport = {
+      kek: { id: kek.id, version: kek.version },
+      rewrapped: 0,
+      reencryptedTeams: 0,
+      reencryptedRows: 0,
+      failed: 0,
+    };
+    const ids = await this.db.asPlatform(() =>
+      this.db.query<{ id: string; team_id: string }>('SELECT id, team_id FROM aventian.team_data_keys ORDER BY id'),
+    );
     for (const { id } of ids) {
       try {
         if (await this.rewrap(id, kek)) report.rewrapped++;
