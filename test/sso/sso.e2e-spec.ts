@@ -204,7 +204,7 @@ describe('SSO through OpenID Connect against a real provider', () => {
 
   it('answers 503 when the provider cannot be reached, without failing start-up', async () => {
     const res = await t.http.get('/v1/auth/oidc/idp-down').expect(503);
-    expect(res.body).toMatchObject({ error: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('identity provider') });
+    expect(res.body).toMatchObject({ error: 'DEPENDENCY_UNAVAILABLE', message: expect.stringContaining('identity provider') });
   });
 
   it('answers 404 for an unknown provider', async () => {

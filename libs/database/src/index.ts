@@ -4,3 +4,4 @@ export * from './database.module';
 export * from './migration-runner';
 export * from './open-database';
 export * from './uuid';
+export * from './connection-errors';

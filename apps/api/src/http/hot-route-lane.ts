@@ -38,6 +38,7 @@ export class HotRouteLane extends HotRoutes {
     this.fastify.setErrorHandler((error, request, reply) => {
       const mapped = mapError(error, String(request.id));
       if (mapped.unexpected) this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+      for (const [name, value] of Object.entries(mapped.headers ?? {})) void reply.header(name, value);
       void reply.status(mapped.body.statusCode).send(mapped.body);
     });
   }

@@ -22,6 +22,9 @@ export class DomainError extends Error {
   }
 }
 
+/** Retry-After of a 503 for an unreachable dependency: long enough not to hammer it, short enough to notice recovery. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
 /** Constructors for the error kinds of the contract (see "Errors" in api-v1.md). */
 export const Errors = {
   validation: (message = 'Request validation failed', details?: ErrorDetail[]) =>
@@ -34,8 +37,13 @@ export const Errors = {
   unprocessable: (code: string, message: string, details?: ErrorDetail[]) => new DomainError(422, code, message, details),
   tooManyRequests: (retryAfterSeconds: number, message = 'Too many requests') =>
     new DomainError(429, 'RATE_LIMITED', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }),
-  unavailable: (dependency: string) =>
-    new DomainError(503, 'SERVICE_UNAVAILABLE', `A dependency is unavailable: ${dependency}`, [
-      { message: `${dependency} unavailable`, dependency },
-    ]),
+  /** A dependency the request needs cannot be reached: 503 naming it (never its address), with Retry-After. */
+  unavailable: (dependency: string, retryAfterSeconds = DEPENDENCY_RETRY_AFTER_SECONDS) =>
+    new DomainError(
+      503,
+      'DEPENDENCY_UNAVAILABLE',
+      `A dependency is unavailable: ${dependency}`,
+      [{ dependency, message: `${dependency} unavailable` }],
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
 };

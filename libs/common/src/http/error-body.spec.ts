@@ -1,5 +1,6 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { Errors } from '../errors/domain-error';
+import { CacheUnavailableError } from '@avn/cache';
 import { mapError } from './error-body';
 
 describe('mapError', () => {
@@ -50,5 +51,42 @@ describe('mapError', () => {
   it('maps Fastify body errors to 4xx', () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
     expect(mapError(tooLarge, 'r').body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE' });
+  });
+});
+
+describe('mapError: unreachable dependencies', () => {
+  const expectDependency503 = (error: unknown, dependency: string) => {
+    const mapped = mapError(error, 'r');
+    expect(mapped.body).toEqual({
+      statusCode: 503,
+      error: 'DEPENDENCY_UNAVAILABLE',
+      message: `A dependency is unavailable: ${dependency}`,
+      requestId: 'r',
+      details: [{ dependency, message: `${dependency} unavailable` }],
+    });
+    expect(mapped.headers).toEqual({ 'Retry-After': '5' });
+    expect(mapped.unexpected).toBe(false);
+  };
+
+  it('answers 503 naming the database for a refused or lost PostgreSQL connection, never its address', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+    expectDependency503(refused, 'database');
+    expectDependency503(new Error('Connection terminated unexpectedly'), 'database');
+    expectDependency503(
+      Object.assign(new Error('query failed'), { driverError: new Error('Connection terminated due to connection timeout') }),
+      'database',
+    );
+    expectDependency503(Object.assign(new Error('x'), { code: '57P01' }), 'database'); // admin_shutdown
+    expectDependency503(Object.assign(new Error('x'), { driverError: { code: '08006', message: 'connection failure' } }), 'database');
+    expect(JSON.stringify(mapError(refused, 'r').body)).not.toContain('10.0.0.5');
+  });
+
+  it('answers 503 naming the cache for CacheUnavailableError', () => {
+    expectDependency503(new CacheUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:6379')), 'cache');
+  });
+
+  it('keeps statement errors as they were (not outages)', () => {
+    expect(mapError(Object.assign(new Error('syntax'), { code: '42601' }), 'r').body.statusCode).toBe(500);
+    expect(mapError(Object.assign(new Error('dup'), { code: '23505' }), 'r').body.statusCode).toBe(409);
   });
 });

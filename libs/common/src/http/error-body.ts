@@ -1,4 +1,5 @@
 import { DomainError, ErrorDetail } from '../errors/domain-error';
+import { unavailableDependency } from '../errors/dependency-unavailable';
 
 export interface ErrorBody {
   statusCode: number;
@@ -20,7 +21,7 @@ const STATUS_CODES: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE',
   429: 'RATE_LIMITED',
-  503: 'SERVICE_UNAVAILABLE',
+  503: 'DEPENDENCY_UNAVAILABLE',
 };
 
 export interface MappedError {
@@ -81,6 +82,9 @@ export function mapError(error: unknown, requestId: string): MappedError {
             : 'Bad request';
     return { body: { statusCode: status, error: code, message, requestId }, unexpected: false };
   }
+  // A dependency that cannot be reached (database down, cache down): 503 naming it, whichever route asked.
+  const unavailable = unavailableDependency(error);
+  if (unavailable) return mapError(unavailable, requestId);
   const pg = postgresError(error);
   if (pg) {
     // Domain rules enforced in the database (triggers) raise SQLSTATE AV422 with "CODE: message".
