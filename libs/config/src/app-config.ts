@@ -181,6 +181,13 @@ export class AppConfig {
   @Max(5 * 365 * 24 * 3600)
   SESSION_MAX_LIFETIME_SECONDS = 90 * 24 * 3600;
 
+  /** A refresh token presented again this soon after it was rotated into the current one is a concurrent refresh (409), not a replay. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  REFRESH_REUSE_GRACE_SECONDS = 10;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -5,6 +5,9 @@ export interface RefreshLookupRow {
   token_id: string;
   token_status: 'current' | 'rotated';
   token_expires_at: Date;
+  /** True when the token was rotated less than `graceSeconds` ago into the session's current token
+   *  (a concurrent refresh of the same token, not a replay). */
+  token_just_rotated: boolean;
   session_id: string;
   session_status: 'active' | 'revoked';
   session_expires_at: Date;
@@ -44,9 +47,13 @@ export class SessionsRepository {
   }
 
   /** Finds a refresh token with its session and user, locking the session row (serialises refreshes of one family). */
-  findRefreshForUpdate(hash: Buffer): Promise<RefreshLookupRow | undefined> {
+  findRefreshForUpdate(hash: Buffer, graceSeconds = 0): Promise<RefreshLookupRow | undefined> {
     return this.db.queryOne<RefreshLookupRow>(
       `SELECT rt.id AS token_id, rt.status AS token_status, rt.expires_at AS token_expires_at,
+              (rt.status = 'rotated' AND rt.rotated_at > now() - make_interval(secs => $2)
+                 AND NOT EXISTS (SELECT 1 FROM aventian.refresh_tokens later
+                                  WHERE later.session_id = rt.session_id AND later.status = 'rotated' AND later.id > rt.id)
+              ) AS token_just_rotated,
               s.id AS session_id, s.status AS session_status, s.expires_at AS session_expires_at,
               s.created_at AS session_started_at,
               s.user_id, u.status AS user_status, s.active_team_id
@@ -55,7 +62,7 @@ export class SessionsRepository {
          JOIN aventian.tbl_users u ON u.id = s.user_id
         WHERE rt.token_hash = $1
         FOR UPDATE OF s`,
-      [hash],
+      [hash, graceSeconds],
     );
   }
 
@@ -75,8 +82,13 @@ export class SessionsRepository {
     );
   }
 
-  async markRotated(tokenId: string): Promise<void> {
-    await this.db.query(`UPDATE aventian.refresh_tokens SET status = 'rotated', rotated_at = now() WHERE id = $1`, [tokenId]);
+  /** False when the token is no longer current (a concurrent refresh rotated it first). */
+  async markRotated(tokenId: string): Promise<boolean> {
+    const result = await this.db.execute(
+      `UPDATE aventian.refresh_tokens SET status = 'rotated', rotated_at = now() WHERE id = $1 AND status = 'current' RETURNING id`,
+      [tokenId],
+    );
+    return result.rows.length > 0;
   }
 
   async touchSession(sessionId: string, patch: { activeTeamId: string | null; expiresAt: Date }): Promise<void> {

@@ -72,13 +72,19 @@ export class SessionsService {
 
   /**
    * Rotates a refresh token. A token that was already rotated is a replay (stolen copy or client
-   * bug): the whole session is revoked and 401 returned.
+   * bug): the whole session is revoked and 401 returned. Except for concurrent refreshes of one
+   * token (two tabs, a retried request): the losers get 409 CONFLICT and the session lives on —
+   * a loser is a request that found the token rotated under it, or presented the token that was
+   * rotated into the current one less than REFRESH_REUSE_GRACE_SECONDS ago. No loser gets tokens.
    */
   async refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     if (!REFRESH_RE.test(refreshToken)) throw Errors.unauthenticated('Invalid refresh token');
     const outcome = await this.db.transaction(async () => {
-      const row = await this.sessions.findRefreshForUpdate(hashRefreshToken(refreshToken));
+      const row = await this.sessions.findRefreshForUpdate(hashRefreshToken(refreshToken), this.config.REFRESH_REUSE_GRACE_SECONDS);
       if (!row) return { kind: 'invalid' as const };
+      if (row.token_status === 'rotated' && row.token_just_rotated && row.session_status === 'active') {
+        return { kind: 'concurrent' as const };
+      }
       if (row.token_status === 'rotated') {
         if (row.session_status === 'active') {
           await this.sessions.revoke(row.session_id, 'refresh_reuse');
@@ -110,13 +116,17 @@ export class SessionsService {
       // A team the user has left (or that was deleted) is dropped rather than carried forward.
       if (teamId && !(await this.membership.isMember(teamId, row.user_id))) teamId = null;
       const next = newRefreshToken();
-      await this.sessions.markRotated(row.token_id);
+      // The lookup waited for the session lock: a concurrent refresh may have rotated the token meanwhile.
+      if (!(await this.sessions.markRotated(row.token_id))) return { kind: 'concurrent' as const };
       await this.sessions.insertRefreshToken({ id: newId(), sessionId: row.session_id, hash: hashRefreshToken(next), expiresAt });
       await this.sessions.touchSession(row.session_id, { activeTeamId: teamId, expiresAt });
       return { kind: 'ok' as const, userId: row.user_id, sessionId: row.session_id, teamId, refreshToken: next };
     });
     if (outcome.kind === 'reused') throw Errors.unauthenticated('Refresh token was already used; the session has been revoked');
     if (outcome.kind === 'invalid') throw Errors.unauthenticated('Invalid or expired refresh token');
+    if (outcome.kind === 'concurrent') {
+      throw Errors.conflict('CONFLICT', 'This refresh token was just rotated by a concurrent request; continue with the newest tokens');
+    }
     const accessToken = await this.tokens.sign({ sub: outcome.userId, sid: outcome.sessionId, team: outcome.teamId ?? undefined });
     return {
       accessToken,
