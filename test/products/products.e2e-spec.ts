@@ -108,6 +108,10 @@ describe('master products API', () => {
       const forAdmin = await t.http.get('/v1/products').set(admin).expect(200);
       expect(forAdmin.body.items.map((p: { code: string }) => p.code)).toContain('retiring');
       await t.http.get('/v1/products').expect(401);
+      // The provisioning script (a server-side path) is for platform admins only.
+      for (const item of forUser.body.items) expect(item).not.toHaveProperty('provisioningScript');
+      const orders = forAdmin.body.items.find((p: { code: string }) => p.code === 'orders');
+      expect(orders.provisioningScript).toBe('example-provision.js');
     });
 
     it('pages the list with a cursor', async () => {

@@ -44,7 +44,7 @@ export class ProductsController {
     return this.products.create(body);
   }
 
-  /** Any signed-in user sees the active catalog; platform admins also see retired products. */
+  /** Any signed-in user sees the active catalog; platform admins also see retired products and provisioning scripts. */
   @Get()
   @Authenticated()
   async list(@Query() query: PageQueryDto, @Auth() auth: AuthPrincipal) {

@@ -83,7 +83,8 @@ export class ProductDto {
   @ApiProperty() id: string;
   @ApiProperty() code: string;
   @ApiProperty() name: string;
-  @ApiProperty({ nullable: true, type: String }) provisioningScript: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Platform admins only (absent from the list for anyone else)' })
+  provisioningScript?: string | null;
   @ApiProperty({ nullable: true, type: String }) dashboardUrl: string | null;
   @ApiProperty({ type: [String] }) allowedResourceTypes: string[];
   @ApiProperty({ enum: ['active', 'retired'] }) status: 'active' | 'retired';

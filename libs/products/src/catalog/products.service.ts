@@ -90,10 +90,15 @@ export class ProductsService {
     });
   }
 
-  async list(includeRetired: boolean, cursor: string | undefined, limit = 50): Promise<Page<ProductDto>> {
+  /**
+   * The catalog. Platform admins see retired products and each product's provisioning script;
+   * anyone else sees active products without it (a server-side path is not theirs to know).
+   */
+  async list(forAdmin: boolean, cursor: string | undefined, limit = 50): Promise<Page<ProductDto>> {
     const after = decodeCursor<{ code: string }>(cursor, ['code']);
-    const rows = await this.products.list(includeRetired, after?.code, limit + 1);
-    return toPage(rows, limit, toProductDto, (r) => ({ code: r.code }));
+    const rows = await this.products.list(forAdmin, after?.code, limit + 1);
+    const view = forAdmin ? toProductDto : (row: ProductRow): ProductDto => ({ ...toProductDto(row), provisioningScript: undefined });
+    return toPage(rows, limit, view, (r) => ({ code: r.code }));
   }
 
   async get(code: string): Promise<ProductDto> {
