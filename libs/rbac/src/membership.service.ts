@@ -4,7 +4,7 @@ import { Errors, Page, toPage } from '@avn/common';
 import { uuidCursor } from './cursor';
 import { DatabaseService } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
-import { Actor, assertMayManageRole } from './actor-access';
+import { Actor, ActorAccessResolver, assertMayManageRole } from './actor-access';
 import { MemberRow, MembersRepository } from './members.repository';
 import { RoleRow, RolesRepository, TEAM_OWNER } from './roles.repository';
 import { TeamsRepository } from './teams.repository';
@@ -30,6 +30,7 @@ export class MembershipService {
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
+    private readonly actors: ActorAccessResolver,
   ) {}
 
   /** Member of an active team. */
@@ -92,10 +93,14 @@ export class MembershipService {
     return toPage(rows, limit, toMemberView, (r) => ({ u: r.user_id }));
   }
 
-  /** Removes a member (and their roles). The last owner cannot be removed; only owners remove owners. */
-  async removeMember(actor: Actor, teamId: string, userId: string): Promise<void> {
+  /**
+   * Removes a member (and their roles). The last owner cannot be removed; only owners remove owners.
+   * The actor's access is re-read under the team lock (see ActorAccessResolver.reconfirm).
+   */
+  async removeMember(caller: Actor, teamId: string, userId: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
       if (!(await this.teams.lockActive(teamId))) throw Errors.notFound('Team');
+      const actor = await this.actors.reconfirm(caller, teamId, 'team.members:write');
       if (!(await this.members.isMember(teamId, userId))) throw Errors.notFound('Member');
       const held = await this.roles.rolesOfMember(teamId, userId);
       const ownerRole = held.find(isTeamOwnerRole);

@@ -15,9 +15,13 @@ export interface MemberRolesView {
   roles: string[];
 }
 
+const ROLES_WRITE = 'team.roles:write';
+
 /**
  * Grants and revokes team roles. Every change locks the team row first, so the last-owner rule
- * holds under concurrency, and checks the actor may hand out the role (no privilege escalation).
+ * holds under concurrency, then re-reads the actor's access under that lock (two owners removing
+ * each other: the second finds it is no longer an owner, 403, whatever the timing) and checks the
+ * actor may hand out the role (no privilege escalation).
  */
 @Injectable()
 export class RoleAssignmentsService {
@@ -45,9 +49,9 @@ export class RoleAssignmentsService {
     });
   }
 
-  async grant(actor: Actor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
+  async grant(caller: Actor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
     return this.db.inTeam(teamId, async () => {
-      await this.lockTeamAndMember(teamId, userId);
+      const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const role = await this.roles.findByCode(teamId, roleCode);
       if (!role) throw Errors.notFound('Role');
       await this.assertMayManage(actor, teamId, [role]);
@@ -59,9 +63,9 @@ export class RoleAssignmentsService {
     });
   }
 
-  async revoke(actor: Actor, teamId: string, userId: string, roleCode: string): Promise<void> {
+  async revoke(caller: Actor, teamId: string, userId: string, roleCode: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
-      await this.lockTeamAndMember(teamId, userId);
+      const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const role = (await this.roles.rolesOfMember(teamId, userId)).find((r) => r.code === roleCode);
       if (!role) throw Errors.notFound('Role assignment');
       await this.assertMayManage(actor, teamId, [role]);
@@ -73,9 +77,9 @@ export class RoleAssignmentsService {
   }
 
   /** Replaces the member's role set. */
-  async replace(actor: Actor, teamId: string, userId: string, roleCodes: string[]): Promise<MemberRolesView> {
+  async replace(caller: Actor, teamId: string, userId: string, roleCodes: string[]): Promise<MemberRolesView> {
     return this.db.inTeam(teamId, async () => {
-      await this.lockTeamAndMember(teamId, userId);
+      const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const wanted = await this.membership.resolveRoles(teamId, roleCodes);
       const current = await this.roles.rolesOfMember(teamId, userId);
       const wantedIds = new Set(wanted.map((r) => r.id));
@@ -97,10 +101,13 @@ export class RoleAssignmentsService {
     });
   }
 
-  private async lockTeamAndMember(teamId: string, userId: string): Promise<void> {
+  /** Locks the team, re-reads the actor's access under the lock (returned) and checks the member exists. */
+  private async lockTeamAndMember(caller: Actor, teamId: string, userId: string): Promise<Actor> {
     if (!(await this.teams.lockActive(teamId))) throw Errors.notFound('Team');
+    const actor = await this.actors.reconfirm(caller, teamId, ROLES_WRITE);
     // A user of another team (or no user at all) is "not found" here, never "forbidden".
     if (!(await this.members.isMember(teamId, userId))) throw Errors.notFound('Member');
+    return actor;
   }
 
   private async assertMayManage(actor: Actor, teamId: string, roles: RoleRow[]): Promise<void> {

@@ -47,7 +47,8 @@ export class RbacTeamAccessChecker extends TeamAccessChecker {
     return memo(`ta:${userId}:${teamId}`, () => this.loadTeamAccess(userId, teamId));
   }
 
-  private async loadPlatformAdmin(userId: string): Promise<boolean> {
+  /** Read now, not from the request's earlier answers: for re-checks under a lock (see ActorAccessResolver.reconfirm). */
+  async loadPlatformAdmin(userId: string): Promise<boolean> {
     const row = await this.db.queryOne(
       `SELECT 1 FROM aventian.tbl_platform_role_assignments a
          JOIN aventian.tbl_roles r ON r.id = a.role_id AND r.team_id IS NULL AND r.code = '${PLATFORM_ADMIN}'
@@ -58,7 +59,7 @@ export class RbacTeamAccessChecker extends TeamAccessChecker {
     return row !== undefined;
   }
 
-  private async loadTeamAccess(userId: string, teamId: string): Promise<TeamAccess> {
+  async loadTeamAccess(userId: string, teamId: string): Promise<TeamAccess> {
     const row = await this.db.queryOne<{ is_owner: boolean; privileges: string[] }>(
       `SELECT is_owner, privileges FROM aventian.rbac_team_access($1::uuid, $2::uuid)`,
       [userId, teamId],
