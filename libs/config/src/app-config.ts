@@ -104,6 +104,17 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9:_\-.]{0,64}$/, { message: 'must be at most 64 characters of [A-Za-z0-9:_-.]' })
   CACHE_KEY_PREFIX = 'avn:';
 
+  /**
+   * GetUserDetails serves cached answers only while its last confirmation of the PostgreSQL cache
+   * epoch is younger than this (renewed every quarter of it); a write that cannot reach Redis returns
+   * only after this much time, so every instance has applied it (see libs/user-details/README.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  CACHE_EPOCH_LEASE_MS = 1000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -92,14 +92,17 @@ export class UserDetailsService {
   // The hot path: written with as few awaits as the logic allows (each promise costs async-hook
   // bookkeeping on every request).
   private async answerForKey(key: string, userId: string): Promise<string> {
-    const pass = this.gate.rememberedPass(key) ?? (await this.gate.verify(key, !this.inOutage));
+    // Checked once, when the request starts: a read that begins after a write returned must not use
+    // a cache confirmation older than that write (see EpochLease).
+    const trusted = (!this.inOutage && this.invalidator.leaseHeld()) || (await this.cacheUsable());
+    const pass = this.gate.rememberedPass(key) ?? (await this.gate.verify(key, trusted));
     if (!pass) throw Errors.unauthenticated('Unknown or revoked product key');
     const productId = pass.principal.productId;
     const entryKey = CacheKeys.userDetails(userId, productId);
 
     let versions: Map<string, string> | null = null;
     let cached: string | null = null;
-    const local = this.inOutage ? undefined : this.local.get(entryKey);
+    const local = trusted ? this.local.get(entryKey) : undefined;
     if (local) {
       const checked = await this.localAnswer(key, pass, entryKey, local);
       if (typeof checked === 'string') return checked;
@@ -108,7 +111,7 @@ export class UserDetailsService {
       versions = checked;
     }
     const base = [CacheKeys.userVersion(userId), CacheKeys.productVersion(productId), ...KEY_STAMP_COUNTERS];
-    if (versions === null && (!this.inOutage || (await this.cacheUsable()))) {
+    if (versions === null && trusted) {
       try {
         const read = await this.cache.readVersioned(entryKey, base);
         versions = read.versions;
@@ -118,7 +121,7 @@ export class UserDetailsService {
         this.cacheFailed(error);
       }
     } else if (versions === null) {
-      this.degraded.inc({ reason: 'cache_unavailable' });
+      this.degraded.inc({ reason: this.inOutage ? 'cache_unavailable' : 'epoch_unconfirmed' });
     }
     // The caller is checked before anything about the user is revealed (hit) or loaded (miss).
     if (!this.gate.isCurrent(pass, versions)) await this.verifyKeyAgain(key, versions !== null);
@@ -189,18 +192,26 @@ export class UserDetailsService {
     if (!(await this.gate.verify(key, cacheUsable))) throw Errors.unauthenticated('Unknown or revoked product key');
   }
 
-  /** False while the cache is known to be down; after an outage, true only once missed bumps are applied. */
+  /**
+   * The slow path of the trust check. In an outage: false while the cache is known to be down, and
+   * true again only once missed bumps are applied. Otherwise the epoch lease ran out (the poll was
+   * late, or PostgreSQL or the cache did not answer it): true once a confirmation that started now
+   * renews it (bounded wait), else false and the request is answered from PostgreSQL.
+   */
   private async cacheUsable(): Promise<boolean> {
-    if (!this.inOutage) return true;
-    if (Date.now() < this.cacheRetryAt) return false;
-    this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS; // one probe at a time
+    if (this.inOutage && Date.now() < this.cacheRetryAt) return false;
+    if (this.inOutage) this.cacheRetryAt = Date.now() + CACHE_RETRY_AFTER_MS; // one probe at a time
     try {
       await this.withTimeout(this.invalidator.syncEpoch());
     } catch {
       return false;
     }
-    this.inOutage = false;
-    this.logger.log('cache reachable again; GetUserDetails uses it again');
+    // A confirmation that was already running when this request began may be too old: check again.
+    if (!this.invalidator.leaseHeld()) return false;
+    if (this.inOutage) {
+      this.inOutage = false;
+      this.logger.log('cache reachable again; GetUserDetails uses it again');
+    }
     return true;
   }
 
