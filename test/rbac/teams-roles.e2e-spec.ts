@@ -1,4 +1,6 @@
 import { CacheKeys } from '@avn/cache';
+import { UserAccessReader } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { newId } from '@avn/database';
 import { MembershipService, RoleAssignmentsService, TeamsService } from '@avn/rbac';
 import { startTestApp, TestApp } from '@avn/testing';
@@ -394,13 +396,20 @@ describe('rbac: teams, members, roles', () => {
       await t.http.post(`/v1/teams/${team}/members/${victim.id}/roles/reader`).set(m.auth).expect(201);
       // The same rule for flows that grant later (invitations).
       const assignments = t.api.app.get(RoleAssignmentsService, { strict: false });
-      const as = (userId: string) => ({ kind: 'user' as const, userId });
-      await expect(assignments.assertMayGrant(as(m.id), team, ['team_owner'])).rejects.toMatchObject({ status: 403 });
-      await expect(assignments.assertMayGrant(as(m.id), team, ['reader', 'deleter'])).rejects.toMatchObject({ status: 403 });
-      await expect(assignments.assertMayGrant(as(m.id), team, ['ghost'])).rejects.toMatchObject({ status: 422, code: 'UNKNOWN_ROLE' });
-      await expect(assignments.assertMayGrant(as(m.id), team, ['reader'])).resolves.toBeUndefined();
-      await expect(assignments.assertMayGrant(as(o.id), team, ['team_owner', 'deleter'])).resolves.toBeUndefined();
-      await expect(assignments.assertMayGrant(as(ownerA.id), team, ['reader'])).rejects.toMatchObject({ status: 404 });
+      // The Actor as the AuthGuard resolves it for a route naming `team` (one read).
+      const reader = t.api.app.get(UserAccessReader, { strict: false });
+      const as = async (userId: string): Promise<UserActor> => ({ kind: 'user', userId, ...(await reader.read(userId, team)) });
+      await expect(assignments.assertMayGrant(await as(m.id), team, ['team_owner'])).rejects.toMatchObject({ status: 403 });
+      await expect(assignments.assertMayGrant(await as(m.id), team, ['reader', 'deleter'])).rejects.toMatchObject({ status: 403 });
+      await expect(assignments.assertMayGrant(await as(m.id), team, ['ghost'])).rejects.toMatchObject({
+        status: 422,
+        code: 'UNKNOWN_ROLE',
+      });
+      await expect(assignments.assertMayGrant(await as(m.id), team, ['reader'])).resolves.toBeUndefined();
+      await expect(assignments.assertMayGrant(await as(o.id), team, ['team_owner', 'deleter'])).resolves.toBeUndefined();
+      // A non-member has no powers in the team (over HTTP the guard answers 404 before any service runs).
+      expect((await as(ownerA.id)).team).toBeUndefined();
+      await expect(assignments.assertMayGrant(await as(ownerA.id), team, ['reader'])).rejects.toMatchObject({ status: 403 });
     });
   });
 

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
-import { AuditAccess } from './audit-access';
+import { Authenticated, CurrentUser, Errors } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { CSV_COLUMNS, exportStream } from './audit-export';
 import { AuditQueryService } from './audit-query.service';
 import { AuditSigner } from './audit-signer';
@@ -18,21 +17,35 @@ import {
   SigningKeysDto,
 } from './audit.dto';
 
+/**
+ * Who may read which part of the trail: a platform admin everything (all teams unless `teamId`
+ * narrows it); anyone else one team's events and activity, named by the `teamId` query parameter,
+ * when they hold `team.audit:read` there (team owners do implicitly). The AuthGuard decides it:
+ * not a member → 404, member without the privilege → 403, no `teamId` → 400.
+ */
+const READ_TRAIL = { privilege: 'team.audit:read', teamQuery: 'teamId' } as const;
+
+/** The team filter the guard authorised: the named team, or undefined (all teams) for a platform admin. */
+function trailScope(actor: UserActor, teamId: string | undefined): string | undefined {
+  if (actor.platformAdmin) return teamId;
+  if (!actor.team) throw Errors.forbidden(); // unreachable past the guard: never widen to all teams
+  return actor.team.teamId;
+}
+
 @ApiTags('audit')
 @Controller('v1/audit')
 export class AuditController {
   constructor(
-    private readonly access: AuditAccess,
     private readonly query: AuditQueryService,
     private readonly verifier: AuditVerifier,
     private readonly signer: AuditSigner,
   ) {}
 
   @Get('events')
-  @Authenticated()
+  @Authenticated(READ_TRAIL)
   @ApiOkResponse({ type: AuditEventPageDto })
-  async events(@Auth() auth: AuthPrincipal, @Query() q: AuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const teamId = await this.access.scopeFor(auth, q.teamId);
+  async events(@CurrentUser() actor: UserActor, @Query() q: AuditEventsQueryDto): Promise<AuditEventPageDto> {
+    const teamId = trailScope(actor, q.teamId);
     return this.query.listEvents({ teamId, action: q.action, actorId: q.actorId, from: q.from, to: q.to }, q.cursor, q.limit ?? 50);
   }
 
@@ -56,10 +69,10 @@ export class AuditController {
   }
 
   @Get('activity')
-  @Authenticated()
+  @Authenticated(READ_TRAIL)
   @ApiOkResponse({ type: ActivityPageDto })
-  async activity(@Auth() auth: AuthPrincipal, @Query() q: ActivityQueryDto): Promise<ActivityPageDto> {
-    const teamId = await this.access.scopeFor(auth, q.teamId);
+  async activity(@CurrentUser() actor: UserActor, @Query() q: ActivityQueryDto): Promise<ActivityPageDto> {
+    const teamId = trailScope(actor, q.teamId);
     return this.query.listActivity(
       { teamId, userEmail: q.userEmail, productId: q.productId, action: q.action, from: q.from, to: q.to },
       q.cursor,

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuditAccess } from './audit-access';
 import { AuditArchiver } from './audit-archiver';
 import { AuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
@@ -12,16 +11,7 @@ import { RetentionService } from './retention.service';
 /** Audit HTTP API (query, export, verify), retention job, archives and backups. */
 @Module({
   controllers: [AuditController],
-  providers: [
-    objectStoreFactory,
-    AuditAccess,
-    AuditQueryService,
-    AuditVerifier,
-    AuditArchiver,
-    RetentionService,
-    RetentionScheduler,
-    BackupService,
-  ],
+  providers: [objectStoreFactory, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, RetentionScheduler, BackupService],
   exports: [ObjectStore, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],
 })
 export class AuditModule {}

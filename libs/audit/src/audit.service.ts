@@ -96,7 +96,8 @@ export class AuditService {
 
   async record(input: AuditEventInput): Promise<{ id: string }> {
     const ctx = RequestContext.current();
-    const principal = ctx?.auth;
+    // Attribution (not authorization): the request's Actor, unless the caller names one.
+    const principal = ctx?.actor;
     const actorType: AuditActorType = input.actorType ?? (principal ? (principal.kind === 'user' ? 'user' : 'product_key') : 'system');
     const actorId =
       input.actorId !== undefined ? input.actorId : principal ? (principal.kind === 'user' ? principal.userId : principal.keyId) : null;

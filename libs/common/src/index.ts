@@ -2,6 +2,7 @@ export * from './errors/domain-error';
 export * from './errors/dependency-unavailable';
 export * from './request-context';
 export * from './auth/auth-principal';
+export * from './auth/actor';
 export * from './auth/auth-providers';
 export * from './auth/authenticated.decorator';
 export * from './auth/auth.guard';

@@ -1,12 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AuthPrincipal } from './auth/auth-principal';
+import type { Actor } from './auth/actor';
 
-/** What the current request is, available to services (audit, activity log) without plumbing. */
+/**
+ * What the current request is, available to cross-cutting writers (audit attribution, activity
+ * log, session metadata) without plumbing. Authorization never reads it: services receive the
+ * Actor as an argument.
+ */
 export interface RequestContextData {
   requestId: string;
   ip?: string;
   userAgent?: string;
-  auth?: AuthPrincipal;
+  /** Set by the AuthGuard once the credential is verified. */
+  actor?: Actor;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();

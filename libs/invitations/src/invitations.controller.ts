@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, PageQueryDto } from '@avn/common';
-import type { AuthPrincipal, UserPrincipal } from '@avn/common';
+import { Authenticated, CurrentActor, CurrentUser, PageQueryDto } from '@avn/common';
+import type { Actor, UserActor } from '@avn/common';
 import {
   AcceptInvitationDto,
   CreateInvitationDto,
@@ -22,9 +22,9 @@ export class InvitationsController {
   async create(
     @Param('teamId', ParseUUIDPipe) teamId: string,
     @Body() body: CreateInvitationDto,
-    @Auth() auth: UserPrincipal,
+    @CurrentUser() actor: UserActor,
   ): Promise<InvitationCreatedDto> {
-    const created = await this.invitations.create(teamId, auth, body);
+    const created = await this.invitations.create(teamId, actor, body);
     return {
       id: created.id,
       email: created.email,
@@ -48,9 +48,9 @@ export class InvitationsController {
   async revoke(
     @Param('teamId', ParseUUIDPipe) teamId: string,
     @Param('invitationId') invitationId: string,
-    @Auth() auth: UserPrincipal,
+    @CurrentUser() actor: UserActor,
   ): Promise<void> {
-    await this.invitations.revoke(teamId, invitationId, auth);
+    await this.invitations.revoke(teamId, invitationId, actor);
   }
 
   @Post('v1/invitations/:token/accept')
@@ -60,8 +60,8 @@ export class InvitationsController {
   accept(
     @Param('token') token: string,
     @Body() body: AcceptInvitationDto,
-    @Auth() auth: AuthPrincipal | undefined,
+    @CurrentActor() actor: Actor | undefined,
   ): Promise<InvitationAcceptedDto> {
-    return this.invitations.accept(token, auth?.kind === 'user' ? auth : undefined, body);
+    return this.invitations.accept(token, actor?.kind === 'user' ? actor : undefined, body);
   }
 }

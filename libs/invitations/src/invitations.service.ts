@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityLogService, AuditService } from '@avn/audit';
-import { decodeCursor, DomainError, Errors, Page, TeamAccessChecker, toPage, UserPrincipal } from '@avn/common';
+import { decodeCursor, DomainError, Errors, Page, teamPowers, toPage } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseService, isUuid, newId } from '@avn/database';
 import { PasswordPolicy, SessionsService, UsersService } from '@avn/identity';
@@ -48,18 +49,13 @@ export class InvitationsService {
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordPolicy,
     private readonly membership: MembershipService,
-    private readonly access: TeamAccessChecker,
     private readonly mail: MailOutbox,
     private readonly audit: AuditService,
     private readonly activity: ActivityLogService,
     private readonly invalidator: AccessInvalidator,
   ) {}
 
-  async create(
-    teamId: string,
-    actor: UserPrincipal,
-    input: { email: string; roles: string[] },
-  ): Promise<InvitationView & { token: string }> {
+  async create(teamId: string, actor: UserActor, input: { email: string; roles: string[] }): Promise<InvitationView & { token: string }> {
     const email = input.email.trim();
     const emailNormalized = normalizeEmail(email);
     const roles = [...new Set(input.roles)];
@@ -109,7 +105,7 @@ export class InvitationsService {
     return toPage(rows, limit, toView, (r) => ({ id: r.id }));
   }
 
-  async revoke(teamId: string, invitationId: string, actor: UserPrincipal): Promise<void> {
+  async revoke(teamId: string, invitationId: string, actor: UserActor): Promise<void> {
     if (!isUuid(invitationId)) throw Errors.notFound('Invitation');
     await this.db.inTeam(teamId, async () => {
       const current = await this.repo.findById(teamId, invitationId, { forUpdate: true });
@@ -132,11 +128,7 @@ export class InvitationsService {
    * else). Not signed in: creates the account of the invited address with `password` and
    * `displayName`; an address that already has an account must sign in instead (409).
    */
-  async accept(
-    token: string,
-    principal: UserPrincipal | undefined,
-    body: { password?: string; displayName?: string },
-  ): Promise<AcceptResult> {
+  async accept(token: string, principal: UserActor | undefined, body: { password?: string; displayName?: string }): Promise<AcceptResult> {
     if (!isInvitationTokenShape(token)) throw Errors.notFound('Invitation');
     const located = await this.repo.findTeamByTokenHash(hashInvitationToken(token));
     if (!located) throw Errors.notFound('Invitation');
@@ -207,7 +199,7 @@ export class InvitationsService {
    * Roles must exist in the team, and an inviter cannot hand out more than they hold: every
    * privilege of an invited role must be one of theirs, team_owner only by an owner (or platform admin).
    */
-  private async assertRolesGrantable(teamId: string, actor: UserPrincipal, roles: string[]): Promise<void> {
+  private async assertRolesGrantable(teamId: string, actor: UserActor, roles: string[]): Promise<void> {
     if (roles.length === 0) return;
     const found = await this.repo.findAssignableRoles(teamId, roles);
     const missing = roles.filter((code) => !found.some((r) => r.code === code));
@@ -218,11 +210,10 @@ export class InvitationsService {
         missing.map((code) => ({ field: 'roles', message: `unknown role ${code}`, code })),
       );
     }
-    if (actor.platformAdmin || (await this.access.isPlatformAdmin(actor.userId))) return;
-    const held = (await this.access.teamAccess(actor.userId, teamId)).privileges;
-    if (held === 'all') return;
+    const powers = teamPowers(actor, teamId);
+    if (powers.unrestricted) return;
     for (const role of found) {
-      const exceeds = role.system || role.privileges.some((p) => !held.has(p));
+      const exceeds = role.system || role.privileges.some((p) => !powers.privileges.has(p));
       if (exceeds) throw Errors.forbidden(`You cannot grant role ${role.code}: it holds privileges you do not have`);
     }
   }

@@ -1,8 +1,8 @@
-import { DomainError } from '@avn/common';
-import { Actor, assertMayManageRole, assertMayUsePrivileges } from './actor-access';
+import { DomainError, teamPowers, TeamPowers, UserActor } from '@avn/common';
+import { assertMayManageRole, assertMayUsePrivileges } from './actor-access';
 
-const limited: Actor = { userId: 'u', unrestricted: false, owner: false, privileges: new Set(['team.roles:write', 'team:read']) };
-const owner: Actor = { userId: 'o', unrestricted: true, owner: true, privileges: new Set() };
+const limited: TeamPowers = { unrestricted: false, privileges: new Set(['team.roles:write', 'team:read']) };
+const owner: TeamPowers = { unrestricted: true, privileges: new Set() };
 
 describe('privilege-escalation guard', () => {
   it('lets owners and platform admins manage any role', () => {
@@ -28,5 +28,29 @@ describe('privilege-escalation guard', () => {
   it('allows a team_owner look-alike code of a team role and subsets of held privileges', () => {
     expect(() => assertMayManageRole(limited, { code: 'reader', team_id: 't' }, ['team:read'])).not.toThrow();
     expect(() => assertMayUsePrivileges(limited, [])).not.toThrow();
+  });
+});
+
+describe('teamPowers (the resolved Actor, read for one team)', () => {
+  const team = '0190a0b0-0000-7000-8000-000000000001';
+  const member: UserActor = {
+    kind: 'user',
+    userId: 'u',
+    platformAdmin: false,
+    team: { teamId: team, owner: false, privileges: new Set(['team:read']) },
+  };
+
+  it('gives a member the privileges the guard resolved for the route team', () => {
+    expect(teamPowers(member, team.toUpperCase())).toEqual({ unrestricted: false, privileges: new Set(['team:read']) });
+  });
+
+  it('makes owners and platform admins unrestricted', () => {
+    expect(teamPowers({ ...member, team: { ...member.team!, owner: true } }, team).unrestricted).toBe(true);
+    expect(teamPowers({ kind: 'user', userId: 'a', platformAdmin: true }, team).unrestricted).toBe(true);
+  });
+
+  it('refuses a team the guard did not resolve (never answers from nothing)', () => {
+    expect(() => teamPowers(member, '0190a0b0-0000-7000-8000-000000000002')).toThrow(DomainError);
+    expect(() => teamPowers({ kind: 'user', userId: 'u', platformAdmin: false }, team)).toThrow(DomainError);
   });
 });

@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Errors, Page, PageQueryDto } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Authenticated, CurrentUser, Errors, Page, PageQueryDto } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { isUuid } from '@avn/database';
-import { ActorAccessResolver } from './actor-access';
 import { MemberPageResponse, MemberRolesResponse, ROLE_CODE_RE, SetMemberRolesDto } from './dto';
 import { MembershipService, MemberView } from './membership.service';
 import { MemberRolesView, RoleAssignmentsService } from './role-assignments.service';
@@ -24,7 +23,6 @@ export class MembersController {
   constructor(
     private readonly membership: MembershipService,
     private readonly assignments: RoleAssignmentsService,
-    private readonly actors: ActorAccessResolver,
   ) {}
 
   @Get()
@@ -37,47 +35,47 @@ export class MembersController {
   @Delete(':userId')
   @HttpCode(204)
   @Authenticated({ privilege: 'team.members:write' })
-  async remove(@Auth() auth: AuthPrincipal, @Param('teamId') teamId: string, @Param('userId') userId: string): Promise<void> {
+  async remove(@CurrentUser() actor: UserActor, @Param('teamId') teamId: string, @Param('userId') userId: string): Promise<void> {
     const id = memberId(userId);
-    await this.membership.removeMember(await this.actors.resolve(auth, teamId), teamId, id);
+    await this.membership.removeMember(actor, teamId, id);
   }
 
   @Put(':userId/roles')
   @Authenticated({ privilege: 'team.roles:write' })
   @ApiOkResponse({ type: MemberRolesResponse })
   async setRoles(
-    @Auth() auth: AuthPrincipal,
+    @CurrentUser() actor: UserActor,
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
     @Body() body: SetMemberRolesDto,
   ): Promise<MemberRolesView> {
     const id = memberId(userId);
-    return this.assignments.replace(await this.actors.resolve(auth, teamId), teamId, id, body.roles);
+    return this.assignments.replace(actor, teamId, id, body.roles);
   }
 
   @Post(':userId/roles/:roleCode')
   @Authenticated({ privilege: 'team.roles:write' })
   @ApiCreatedResponse({ type: MemberRolesResponse })
   async grant(
-    @Auth() auth: AuthPrincipal,
+    @CurrentUser() actor: UserActor,
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
     @Param('roleCode') code: string,
   ): Promise<MemberRolesView> {
     const id = memberId(userId);
-    return this.assignments.grant(await this.actors.resolve(auth, teamId), teamId, id, roleCode(code));
+    return this.assignments.grant(actor, teamId, id, roleCode(code));
   }
 
   @Delete(':userId/roles/:roleCode')
   @HttpCode(204)
   @Authenticated({ privilege: 'team.roles:write' })
   async revoke(
-    @Auth() auth: AuthPrincipal,
+    @CurrentUser() actor: UserActor,
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
     @Param('roleCode') code: string,
   ): Promise<void> {
     const id = memberId(userId);
-    await this.assignments.revoke(await this.actors.resolve(auth, teamId), teamId, id, roleCode(code));
+    await this.assignments.revoke(actor, teamId, id, roleCode(code));
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors, Page, toPage } from '@avn/common';
+import { Errors, Page, teamPowers, toPage } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { uuidCursor } from './cursor';
 import { DatabaseService } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
-import { Actor, ActorAccessResolver, assertMayManageRole } from './actor-access';
+import { assertMayManageRole, LockedAccessCheck } from './actor-access';
 import { MemberRow, MembersRepository } from './members.repository';
 import { RoleRow, RolesRepository, TEAM_OWNER } from './roles.repository';
 import { TeamsRepository } from './teams.repository';
@@ -30,7 +31,7 @@ export class MembershipService {
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
-    private readonly actors: ActorAccessResolver,
+    private readonly locked: LockedAccessCheck,
   ) {}
 
   /** Member of an active team. */
@@ -95,17 +96,17 @@ export class MembershipService {
 
   /**
    * Removes a member (and their roles). The last owner cannot be removed; only owners remove owners.
-   * The actor's access is re-read under the team lock (see ActorAccessResolver.reconfirm).
+   * The actor's access is re-read under the team lock (see LockedAccessCheck).
    */
-  async removeMember(caller: Actor, teamId: string, userId: string): Promise<void> {
+  async removeMember(caller: UserActor, teamId: string, userId: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
       if (!(await this.teams.lockActive(teamId))) throw Errors.notFound('Team');
-      const actor = await this.actors.reconfirm(caller, teamId, 'team.members:write');
+      const actor = await this.locked.reconfirm(caller, teamId, 'team.members:write');
       if (!(await this.members.isMember(teamId, userId))) throw Errors.notFound('Member');
       const held = await this.roles.rolesOfMember(teamId, userId);
       const ownerRole = held.find(isTeamOwnerRole);
       if (ownerRole) {
-        assertMayManageRole(actor, ownerRole, []);
+        assertMayManageRole(teamPowers(actor, teamId), ownerRole, []);
         if ((await this.roles.countOwners(teamId)) <= 1) {
           throw Errors.unprocessable('LAST_OWNER', 'The last owner of a team cannot be removed');
         }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { TeamAccessChecker } from '@avn/common';
-import { ActorAccessResolver } from './actor-access';
+import { UserAccessReader } from '@avn/common';
+import { AccessRepository } from './access.repository';
+import { LockedAccessCheck } from './actor-access';
 import { MembersController } from './members.controller';
 import { MembersRepository } from './members.repository';
 import { MembershipService } from './membership.service';
@@ -8,15 +9,15 @@ import { RoleAssignmentsService } from './role-assignments.service';
 import { RolesController } from './roles.controller';
 import { RolesRepository } from './roles.repository';
 import { RolesService } from './roles.service';
-import { RbacTeamAccessChecker } from './team-access.checker';
 import { TeamsController } from './teams.controller';
 import { TeamsRepository } from './teams.repository';
 import { TeamsService } from './teams.service';
+import { RbacUserAccessReader } from './user-access.reader';
 
 /**
  * Teams, memberships, roles and privileges. Global: sign-up (identity) creates teams through
  * TeamsService, invitations add members through MembershipService, and the AuthGuard resolves
- * TeamAccessChecker from here.
+ * UserAccessReader from here.
  */
 @Global()
 @Module({
@@ -29,10 +30,11 @@ import { TeamsService } from './teams.service';
     MembershipService,
     RolesService,
     RoleAssignmentsService,
-    ActorAccessResolver,
-    RbacTeamAccessChecker,
-    { provide: TeamAccessChecker, useExisting: RbacTeamAccessChecker },
+    AccessRepository,
+    RbacUserAccessReader,
+    LockedAccessCheck,
+    { provide: UserAccessReader, useExisting: RbacUserAccessReader },
   ],
-  exports: [TeamsService, MembershipService, TeamAccessChecker, RbacTeamAccessChecker],
+  exports: [TeamsService, MembershipService, UserAccessReader],
 })
 export class RbacModule {}

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Errors, teamPowers } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { DatabaseService } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
-import { Actor, ActorAccessResolver, assertMayManageRole } from './actor-access';
+import { assertMayManageRole, LockedAccessCheck } from './actor-access';
 import { isTeamOwnerRole, MembershipService } from './membership.service';
 import { MembersRepository } from './members.repository';
 import { RoleRow, RolesRepository } from './roles.repository';
@@ -20,8 +20,8 @@ const ROLES_WRITE = 'team.roles:write';
 /**
  * Grants and revokes team roles. Every change locks the team row first, so the last-owner rule
  * holds under concurrency, then re-reads the actor's access under that lock (two owners removing
- * each other: the second finds it is no longer an owner, 403, whatever the timing) and checks the
- * actor may hand out the role (no privilege escalation).
+ * each other: the second finds it is no longer an owner, 403, whatever the timing; see
+ * LockedAccessCheck) and checks the actor may hand out the role (no privilege escalation).
  */
 @Injectable()
 export class RoleAssignmentsService {
@@ -33,23 +33,22 @@ export class RoleAssignmentsService {
     private readonly membership: MembershipService,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
-    private readonly actors: ActorAccessResolver,
+    private readonly locked: LockedAccessCheck,
   ) {}
 
   /**
-   * For flows that hand out roles later (invitations): 422 UNKNOWN_ROLE for codes that are not
-   * roles of this team, 403 when the principal could not grant them directly (team_owner needs an
-   * owner or platform admin; other roles need the principal to hold all their privileges).
+   * For flows that hand out roles later: 422 UNKNOWN_ROLE for codes that are not roles of this
+   * team, 403 when the actor could not grant them directly (team_owner needs an owner or platform
+   * admin; other roles need the actor to hold all their privileges).
    */
-  async assertMayGrant(principal: AuthPrincipal | undefined, teamId: string, roleCodes: string[]): Promise<void> {
+  async assertMayGrant(actor: UserActor, teamId: string, roleCodes: string[]): Promise<void> {
     await this.db.inTeam(teamId, async () => {
-      const actor = await this.actors.resolve(principal, teamId);
       const roles = await this.membership.resolveRoles(teamId, roleCodes);
       await this.assertMayManage(actor, teamId, roles);
     });
   }
 
-  async grant(caller: Actor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
+  async grant(caller: UserActor, teamId: string, userId: string, roleCode: string): Promise<MemberRolesView> {
     return this.db.inTeam(teamId, async () => {
       const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const role = await this.roles.findByCode(teamId, roleCode);
@@ -63,7 +62,7 @@ export class RoleAssignmentsService {
     });
   }
 
-  async revoke(caller: Actor, teamId: string, userId: string, roleCode: string): Promise<void> {
+  async revoke(caller: UserActor, teamId: string, userId: string, roleCode: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
       const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const role = (await this.roles.rolesOfMember(teamId, userId)).find((r) => r.code === roleCode);
@@ -77,7 +76,7 @@ export class RoleAssignmentsService {
   }
 
   /** Replaces the member's role set. */
-  async replace(caller: Actor, teamId: string, userId: string, roleCodes: string[]): Promise<MemberRolesView> {
+  async replace(caller: UserActor, teamId: string, userId: string, roleCodes: string[]): Promise<MemberRolesView> {
     return this.db.inTeam(teamId, async () => {
       const actor = await this.lockTeamAndMember(caller, teamId, userId);
       const wanted = await this.membership.resolveRoles(teamId, roleCodes);
@@ -102,19 +101,20 @@ export class RoleAssignmentsService {
   }
 
   /** Locks the team, re-reads the actor's access under the lock (returned) and checks the member exists. */
-  private async lockTeamAndMember(caller: Actor, teamId: string, userId: string): Promise<Actor> {
+  private async lockTeamAndMember(caller: UserActor, teamId: string, userId: string): Promise<UserActor> {
     if (!(await this.teams.lockActive(teamId))) throw Errors.notFound('Team');
-    const actor = await this.actors.reconfirm(caller, teamId, ROLES_WRITE);
+    const actor = await this.locked.reconfirm(caller, teamId, ROLES_WRITE);
     // A user of another team (or no user at all) is "not found" here, never "forbidden".
     if (!(await this.members.isMember(teamId, userId))) throw Errors.notFound('Member');
     return actor;
   }
 
-  private async assertMayManage(actor: Actor, teamId: string, roles: RoleRow[]): Promise<void> {
-    if (actor.unrestricted || roles.length === 0) return;
+  private async assertMayManage(actor: UserActor, teamId: string, roles: RoleRow[]): Promise<void> {
+    const powers = teamPowers(actor, teamId);
+    if (powers.unrestricted || roles.length === 0) return;
     for (const role of roles) {
       const privileges = isTeamOwnerRole(role) ? [] : await this.roles.privilegeCodesOfRoles(teamId, [role.id]);
-      assertMayManageRole(actor, role, privileges);
+      assertMayManageRole(powers, role, privileges);
     }
   }
 

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors } from '@avn/common';
+import { Errors, teamPowers } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { DatabaseService, newId } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
-import { Actor, assertMayUsePrivileges } from './actor-access';
+import { assertMayUsePrivileges } from './actor-access';
 import { PrivilegeRow, RolesRepository, RoleWithPrivilegesRow, SYSTEM_ROLE_CODES } from './roles.repository';
 import { TeamsRepository } from './teams.repository';
 
@@ -40,7 +41,7 @@ export class RolesService {
     return { items: rows.map(toRoleView) };
   }
 
-  async create(actor: Actor, teamId: string, input: { code: string; name: string; privileges: string[] }): Promise<RoleView> {
+  async create(actor: UserActor, teamId: string, input: { code: string; name: string; privileges: string[] }): Promise<RoleView> {
     if (SYSTEM_ROLE_CODES.has(input.code)) throw Errors.conflict('ROLE_CODE_RESERVED', `The role code ${input.code} is reserved`);
     return this.db.inTeam(teamId, async () => {
       if (!(await this.teams.findActive(teamId))) throw Errors.notFound('Team');
@@ -48,7 +49,7 @@ export class RolesService {
         throw Errors.conflict('ROLE_EXISTS', `A role ${input.code} already exists in this team`);
       const privileges = await this.resolvePrivileges(teamId, input.privileges);
       assertMayUsePrivileges(
-        actor,
+        teamPowers(actor, teamId),
         privileges.map((p) => p.code),
       );
       const id = newId();
@@ -71,7 +72,7 @@ export class RolesService {
   }
 
   /** Replaces a custom role's privileges; holders see the change on their next GetUserDetails. */
-  async setPrivileges(actor: Actor, teamId: string, roleCode: string, codes: string[]): Promise<RoleView> {
+  async setPrivileges(actor: UserActor, teamId: string, roleCode: string, codes: string[]): Promise<RoleView> {
     return this.db.inTeam(teamId, async () => {
       if (!(await this.teams.findActive(teamId))) throw Errors.notFound('Team');
       const role = await this.roles.findWithPrivileges(teamId, roleCode);
@@ -85,7 +86,7 @@ export class RolesService {
       const before = new Set(role.privileges);
       const added = [...wanted].filter((c) => !before.has(c)).sort();
       const removed = [...before].filter((c) => !wanted.has(c)).sort();
-      assertMayUsePrivileges(actor, [...added, ...removed]);
+      assertMayUsePrivileges(teamPowers(actor, teamId), [...added, ...removed]);
       if (added.length + removed.length > 0) {
         await this.roles.setPrivileges(
           teamId,

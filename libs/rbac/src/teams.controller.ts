@@ -1,14 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Errors, Page } from '@avn/common';
-import type { AuthPrincipal, UserPrincipal } from '@avn/common';
+import { Authenticated, CurrentUser, Page } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { CreateTeamDto, ListTeamsQueryDto, TeamPageResponse, TeamResponse, UpdateTeamDto } from './dto';
 import { TeamsService, TeamView } from './teams.service';
-
-export function userOf(principal: AuthPrincipal | undefined): UserPrincipal {
-  if (!principal || principal.kind !== 'user') throw Errors.unauthenticated();
-  return principal;
-}
 
 @ApiTags('teams')
 @Controller('v1/teams')
@@ -18,15 +13,15 @@ export class TeamsController {
   @Post()
   @Authenticated()
   @ApiCreatedResponse({ type: TeamResponse })
-  create(@Auth() auth: AuthPrincipal, @Body() body: CreateTeamDto): Promise<{ id: string; name: string }> {
-    return this.teams.createTeamWithOwner(userOf(auth).userId, body.name);
+  create(@CurrentUser() actor: UserActor, @Body() body: CreateTeamDto): Promise<{ id: string; name: string }> {
+    return this.teams.createTeamWithOwner(actor.userId, body.name);
   }
 
   @Get()
   @Authenticated()
   @ApiOkResponse({ type: TeamPageResponse })
-  list(@Auth() auth: AuthPrincipal, @Query() query: ListTeamsQueryDto): Promise<Page<TeamView>> {
-    return this.teams.list(userOf(auth).userId, query.all === true, query.cursor, query.limit ?? 50);
+  list(@CurrentUser() actor: UserActor, @Query() query: ListTeamsQueryDto): Promise<Page<TeamView>> {
+    return this.teams.list(actor, query.all === true, query.cursor, query.limit ?? 50);
   }
 
   @Get(':teamId')

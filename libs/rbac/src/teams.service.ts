@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors, Page, TeamAccessChecker, toPage } from '@avn/common';
+import { Errors, Page, toPage } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { uuidCursor } from './cursor';
 import { DatabaseService, newId } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
@@ -31,7 +32,6 @@ export class TeamsService {
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
-    private readonly checker: TeamAccessChecker,
   ) {}
 
   /**
@@ -63,14 +63,14 @@ export class TeamsService {
     );
   }
 
-  async list(userId: string, all: boolean, cursor: string | undefined, limit: number): Promise<Page<TeamView>> {
+  async list(actor: UserActor, all: boolean, cursor: string | undefined, limit: number): Promise<Page<TeamView>> {
     const after = uuidCursor(cursor, 'id');
     let rows: TeamRow[];
     if (all) {
-      if (!(await this.checker.isPlatformAdmin(userId))) throw Errors.forbidden('Only platform admins can list all teams');
+      if (!actor.platformAdmin) throw Errors.forbidden('Only platform admins can list all teams');
       rows = await this.teams.listAll(after, limit + 1);
     } else {
-      rows = await this.teams.listOfUser(userId, after, limit + 1);
+      rows = await this.teams.listOfUser(actor.userId, after, limit + 1);
     }
     return toPage(rows, limit, toTeamView, (r) => ({ id: r.id }));
   }

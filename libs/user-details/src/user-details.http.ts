@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { getSchemaPath } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -23,10 +22,9 @@ const USER_DETAILS_URL = /^\/v1\/users\/[^/?#]+\/details(?:\?|$)/;
 @Injectable()
 export class UserDetailsHttpRoute implements OnModuleInit {
   private readonly logger = new Logger('UserDetailsHttp');
-  private tokenVerifier?: AccessTokenVerifier | null;
 
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly accessTokens: AccessTokenVerifier,
     private readonly details: UserDetailsService,
     @Optional() private readonly hotRoutes?: HotRoutes, // absent in the CLI (no HTTP server)
   ) {}
@@ -66,14 +64,7 @@ export class UserDetailsHttpRoute implements OnModuleInit {
 
   /** A valid user token is authenticated but not allowed here (403); anything else is 401. */
   private async userTokenError(token: string) {
-    if (this.tokenVerifier === undefined) {
-      try {
-        this.tokenVerifier = this.moduleRef.get(AccessTokenVerifier, { strict: false });
-      } catch {
-        this.tokenVerifier = null;
-      }
-    }
-    const user = this.tokenVerifier ? await this.tokenVerifier.verify(token) : null;
+    const user = await this.accessTokens.verify(token);
     return user ? Errors.forbidden('This endpoint is for product keys') : Errors.unauthenticated('Invalid or expired access token');
   }
 }

@@ -5,8 +5,6 @@ export interface UserPrincipal {
   sessionId?: string;
   /** Active team carried by the token (`team` claim). */
   activeTeamId?: string;
-  /** Resolved by the guard when a route needs it. */
-  platformAdmin?: boolean;
 }
 
 /** A product backend, from a verified product key. */
@@ -17,4 +15,5 @@ export interface ProductPrincipal {
   keyId: string;
 }
 
+/** What a verified credential proves (the AuthGuard turns it into an Actor). */
 export type AuthPrincipal = UserPrincipal | ProductPrincipal;

@@ -1,8 +1,10 @@
+import type { TeamMembership } from './actor';
 import type { ProductPrincipal, UserPrincipal } from './auth-principal';
 
 /**
- * The global guard depends on these abstractions only; the identity, products and RBAC modules
- * provide the implementations (as global providers), so the guard never imports those modules.
+ * Ports of the global AuthGuard: common defines them, the identity, products and RBAC libraries
+ * implement them, and the API's composition root binds the two (so the guard imports no feature
+ * library). All three are injected: a missing binding stops the application at start-up.
  */
 export abstract class AccessTokenVerifier {
   /** Verified principal, or null for a bad/expired/revoked token (the guard answers 401). */
@@ -14,14 +16,17 @@ export abstract class ProductKeyVerifier {
   abstract verify(key: string): Promise<ProductPrincipal | null>;
 }
 
-export interface TeamAccess {
-  /** False for non-members and for deleted teams: the guard answers 404. */
-  member: boolean;
-  /** Privilege codes the user holds in the team; 'all' for team_owner. */
-  privileges: ReadonlySet<string> | 'all';
+/** What the guard learns about a signed-in user in one read. */
+export interface UserAccess {
+  platformAdmin: boolean;
+  /** Membership of the asked team; absent for non-members and for deleted teams. */
+  team?: TeamMembership;
 }
 
-export abstract class TeamAccessChecker {
-  abstract isPlatformAdmin(userId: string): Promise<boolean>;
-  abstract teamAccess(userId: string, teamId: string): Promise<TeamAccess>;
+export abstract class UserAccessReader {
+  /**
+   * The platform-admin flag and, when `teamId` is given, membership (with privileges) in that
+   * active team. Never cached across requests: a revoke is effective on the next request.
+   */
+  abstract read(userId: string, teamId?: string): Promise<UserAccess>;
 }

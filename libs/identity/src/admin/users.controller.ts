@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Errors } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Authenticated, CurrentUser, Errors } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { ListUsersQueryDto, UpdateUserDto, UserDetailDto, UserIdParamDto, UserPageDto } from '../dto';
 import { UserAdminService } from './user-admin.service';
 
@@ -29,12 +29,12 @@ export class UsersController {
   @Authenticated({ platformAdmin: true })
   @ApiOperation({ summary: 'Rename or disable/enable a user; disabling revokes every session at once' })
   @ApiResponse({ status: 200, type: UserDetailDto })
-  update(@Auth() principal: AuthPrincipal, @Param() params: UserIdParamDto, @Body() body: UpdateUserDto): Promise<UserDetailDto> {
+  update(@CurrentUser() actor: UserActor, @Param() params: UserIdParamDto, @Body() body: UpdateUserDto): Promise<UserDetailDto> {
     if (body.status === undefined && body.displayName === undefined) {
       throw Errors.validation('Request validation failed', [{ message: 'send at least one of status, displayName' }]);
     }
     // An admin disabling their own account could leave the platform without any admin.
-    if (body.status === 'disabled' && principal.kind === 'user' && principal.userId === params.userId) {
+    if (body.status === 'disabled' && actor.userId === params.userId) {
       throw Errors.unprocessable('CANNOT_DISABLE_SELF', 'You cannot disable your own account');
     }
     return this.admin.update(params.userId, body);

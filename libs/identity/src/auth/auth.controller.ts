@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Public } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Authenticated, CurrentUser, Public } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { LoginDto, LoginResponseDto, LogoutDto, RefreshDto, SignupDto, SignupResponseDto, SwitchTeamDto, TokensResponseDto } from '../dto';
 import { AuthService } from './auth.service';
 
@@ -41,9 +41,8 @@ export class AuthController {
   @Authenticated()
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session' })
-  async logout(@Auth() principal: AuthPrincipal, @Body() body: LogoutDto): Promise<void> {
-    if (principal.kind !== 'user') return;
-    await this.auth.logout(principal.userId, principal.sessionId, body.refreshToken);
+  async logout(@CurrentUser() actor: UserActor, @Body() body: LogoutDto): Promise<void> {
+    await this.auth.logout(actor.userId, actor.sessionId, body.refreshToken);
   }
 
   @Post('switch-team')
@@ -51,8 +50,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: "New tokens carrying another of the user's teams (404 for any other team)" })
   @ApiResponse({ status: 200, type: TokensResponseDto })
-  switchTeam(@Auth() principal: AuthPrincipal, @Body() body: SwitchTeamDto): Promise<TokensResponseDto> {
-    const user = principal as Extract<AuthPrincipal, { kind: 'user' }>;
-    return this.auth.switchTeam(user.userId, user.sessionId, body.teamId);
+  switchTeam(@CurrentUser() actor: UserActor, @Body() body: SwitchTeamDto): Promise<TokensResponseDto> {
+    return this.auth.switchTeam(actor.userId, actor.sessionId, body.teamId);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated } from '@avn/common';
-import type { AuthPrincipal, UserPrincipal } from '@avn/common';
+import { Authenticated, CurrentUser } from '@avn/common';
+import type { UserActor } from '@avn/common';
 import { ProfileDto, UpdateMeDto } from '../dto';
 import { ProfileService } from './profile.service';
 
@@ -13,8 +13,8 @@ export class MeController {
   @Get()
   @Authenticated()
   @ApiResponse({ status: 200, type: ProfileDto })
-  get(@Auth() principal: AuthPrincipal): Promise<ProfileDto> {
-    return this.profiles.get(principal as UserPrincipal);
+  get(@CurrentUser() actor: UserActor): Promise<ProfileDto> {
+    return this.profiles.get(actor);
   }
 
   @Patch()
@@ -24,7 +24,7 @@ export class MeController {
       'Update the profile. Changing the password needs currentPassword (wrong: 400 on currentPassword) and signs out every other session',
   })
   @ApiResponse({ status: 200, type: ProfileDto })
-  update(@Auth() principal: AuthPrincipal, @Body() body: UpdateMeDto): Promise<ProfileDto> {
-    return this.profiles.update(principal as UserPrincipal, body);
+  update(@CurrentUser() actor: UserActor, @Body() body: UpdateMeDto): Promise<ProfileDto> {
+    return this.profiles.update(actor, body);
   }
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Optional, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Errors, PageQueryDto, TeamAccessChecker } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Authenticated, CurrentActor, CurrentUser, Errors, PageQueryDto } from '@avn/common';
+import type { Actor, UserActor } from '@avn/common';
 import { isUuid } from '@avn/database';
 import { ProductCatalogService } from './product-catalog.service';
 import {
@@ -33,8 +33,6 @@ export class ProductsController {
   constructor(
     private readonly products: ProductsService,
     private readonly catalog: ProductCatalogService,
-    // Provided by the RBAC module; without it nobody is treated as platform admin here.
-    @Optional() private readonly access?: TeamAccessChecker,
   ) {}
 
   @Post()
@@ -47,9 +45,8 @@ export class ProductsController {
   /** Any signed-in user sees the active catalog; platform admins also see retired products and provisioning scripts. */
   @Get()
   @Authenticated()
-  async list(@Query() query: PageQueryDto, @Auth() auth: AuthPrincipal) {
-    const admin = auth.kind === 'user' && !!this.access && (await this.access.isPlatformAdmin(auth.userId));
-    return this.products.list(admin, query.cursor, query.limit ?? 50);
+  async list(@Query() query: PageQueryDto, @CurrentUser() actor: UserActor) {
+    return this.products.list(actor.platformAdmin, query.cursor, query.limit ?? 50);
   }
 
   @Get(':code')
@@ -78,8 +75,8 @@ export class ProductsController {
   /** Platform admin, or the product's own key (another product's key gets 404, never a hint). */
   @Get(':code/privileges')
   @Authenticated({ platformAdmin: true, product: true })
-  listPrivileges(@Param('code') code: string, @Auth() auth: AuthPrincipal): Promise<{ items: PrivilegeDto[]; nextCursor: null }> {
-    if (auth.kind === 'product' && auth.productCode !== code) throw Errors.notFound('Product');
+  listPrivileges(@Param('code') code: string, @CurrentActor() actor: Actor): Promise<{ items: PrivilegeDto[]; nextCursor: null }> {
+    if (actor.kind === 'product' && actor.productCode !== code) throw Errors.notFound('Product');
     return this.catalog.listPrivileges(productCode(code));
   }
 
@@ -116,8 +113,8 @@ export class ProductsController {
   @Post(':code/api-keys')
   @Authenticated({ platformAdmin: true })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  createApiKey(@Param('code') code: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.products.createApiKey(productCode(code), body.name);
+  createApiKey(@Param('code') code: string, @Body() body: CreateApiKeyDto, @CurrentUser() actor: UserActor): Promise<CreatedApiKeyDto> {
+    return this.products.createApiKey(productCode(code), body.name, actor.userId);
   }
 
   @Get(':code/api-keys')

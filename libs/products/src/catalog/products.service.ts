@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors, RequestContext, decodeCursor, Page, toPage } from '@avn/common';
+import { Errors, decodeCursor, Page, toPage } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseService, newId } from '@avn/database';
 import { AccessInvalidator } from '@avn/user-details';
@@ -144,8 +144,7 @@ export class ProductsService {
   // --- API keys ---
 
   /** Mints a key for the product; the whole key is returned only here (only its hash is stored). */
-  async createApiKey(productCode: string, name: string, createdBy?: string | null): Promise<CreatedApiKeyDto> {
-    const actor = createdBy !== undefined ? createdBy : userIdOfRequest();
+  async createApiKey(productCode: string, name: string, createdBy: string | null = null): Promise<CreatedApiKeyDto> {
     return this.db.asPlatform(async () => {
       const product = await this.require(productCode);
       // A prefix collision (72 random bits) is astronomically rare; the unique index makes it an error, not a clash.
@@ -156,7 +155,7 @@ export class ProductsService {
         name,
         prefix: generated.prefix,
         hash: generated.hash,
-        createdBy: actor,
+        createdBy,
       });
       await this.audit.record({
         action: 'product.api_key.created',
@@ -191,9 +190,4 @@ export class ProductsService {
       }
     });
   }
-}
-
-function userIdOfRequest(): string | null {
-  const auth = RequestContext.current()?.auth;
-  return auth?.kind === 'user' ? auth.userId : null;
 }

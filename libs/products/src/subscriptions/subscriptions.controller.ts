@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Errors } from '@avn/common';
-import type { AuthPrincipal } from '@avn/common';
+import { Authenticated, CurrentProduct, Errors } from '@avn/common';
+import type { ProductActor } from '@avn/common';
 import { isUuid } from '@avn/database';
 import { DbConnectionReader } from '../vault/db-connection-reader.service';
 import { CreateSubscriptionDto, DbConnectionDto, SetDbConnectionDto, SubscriptionDto, UpdateSubscriptionDto } from './subscriptions.dto';
@@ -84,8 +84,7 @@ export class SubscriptionsController {
   @Get('db-connection')
   @Authenticated({ user: false, product: true })
   @ApiOkResponse({ type: DbConnectionDto })
-  readConnection(@Param('teamId') teamId: string, @Auth() auth: AuthPrincipal): Promise<DbConnectionDto> {
-    if (auth.kind !== 'product') throw Errors.forbidden('This endpoint is for product keys');
-    return this.reader.read(auth, teamId);
+  readConnection(@Param('teamId') teamId: string, @CurrentProduct() product: ProductActor): Promise<DbConnectionDto> {
+    return this.reader.read(product, teamId);
   }
 }
