@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CacheKeys } from '@avn/cache';
 import { DatabaseService } from '@avn/database';
 import { ProductsService } from '@avn/products';
+import { VersionedEntries } from '@avn/user-details';
 import { UserDetailsRepository } from '../../libs/user-details/src/user-details.repository';
 import { startTestApp, TestApp } from '@avn/testing';
 import { DetailsFixture, grpcClient, GrpcDirectoryClient } from './fixture';
@@ -173,8 +174,9 @@ describe('GetUserDetails', () => {
       }
       throw new Error(`no entry ${entryKey}`);
     };
-    const readVersioned = jest.spyOn(t.cache, 'readVersioned');
-    const readCounters = jest.spyOn(t.cache, 'readCounters');
+    const entries = t.api.app.get(VersionedEntries);
+    const readVersioned = jest.spyOn(entries, 'readVersioned');
+    const readCounters = jest.spyOn(entries, 'readCounters');
     const load = jest.spyOn(t.api.app.get(UserDetailsRepository), 'load');
     try {
       const answer = (await details(user, orders.key).expect(200)).text;

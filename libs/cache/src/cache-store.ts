@@ -13,17 +13,6 @@ export class CacheUnavailableError extends Error {
   }
 }
 
-/** Result of `readVersioned`. */
-export interface VersionedRead {
-  /** The entry's value when every version counter it recorded still holds the recorded version. */
-  value: string | null;
-  /** The CURRENT versions ('0' when absent) of the given counters, read atomically with the entry; on a
-   *  miss also of every counter the stale entry had recorded, i.e. read before the caller rebuilds. */
-  versions: Map<string, string>;
-  /** On a hit: every counter the entry recorded with its version (all current), in recorded order. */
-  recorded?: Array<[string, string]>;
-}
-
 /**
  * The cache contract shared by Redis (production, many instances) and the in-process store
  * (embedded default, one instance). Keys are given without the configured prefix.
@@ -43,25 +32,13 @@ export abstract class CacheStore {
   /** Atomic increment; the TTL is applied when the counter is created by this call. */
   abstract incr(key: string, ttlSeconds?: number): Promise<number>;
   /**
-   * Versioned entries (one round trip): returns the entry of `key` only if each version counter
-   * recorded with it (see `writeVersioned`) still holds the recorded value; otherwise the current
-   * versions of `counters` and of the counters the stale entry recorded. Counters are `incr` keys.
-   * Built for hot paths: a read that gets no answer within a short bound (Redis: 300 ms) fails with
-   * `CacheUnavailableError` (timedOut) instead of waiting for the general command timeout.
+   * MGET for hot paths: the calls of one event-loop turn go to Redis as one deduplicated MGET in one
+   * pipeline, bounded (Redis: 300 ms, then `CacheUnavailableError` timedOut instead of the general
+   * command timeout). Not counted as cache reads (the caller knows what a hit is).
    */
-  abstract readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead>;
-  /**
-   * Current values of version counters ('0' when absent), in order; bounded and batched like
-   * `readVersioned` (one MGET per batch for every caller's counters, duplicates read once).
-   */
-  abstract readCounters(counters: readonly string[]): Promise<string[]>;
-  /** Stores `value` with the versions it was built from (read BEFORE building it). '?' = unknown, never fresh. */
-  abstract writeVersioned(
-    key: string,
-    versions: ReadonlyArray<readonly [string, string]>,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<void>;
+  abstract mgetInTurn(keys: readonly string[]): Promise<(string | null)[]>;
+  /** SET for hot paths: batched with the turn's other hot-path commands (see `mgetInTurn`), sent first. */
+  abstract setInTurn(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Remaining TTL in seconds: -2 no key, -1 no expiry. */
   abstract ttl(key: string): Promise<number>;
   abstract publish(channel: string, message: string): Promise<void>;

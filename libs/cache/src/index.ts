@@ -4,4 +4,4 @@ export * from './memory-cache-store';
 export * from './redis-cache-store';
 export * from './cache.module';
 export * from './open-cache';
-export * from './versioned-entry';
+export * from './redis-turn-batch';

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CacheReadRecorder, CacheStore, VersionedRead } from './cache-store';
-import { encodeVersioned, parseVersioned } from './versioned-entry';
+import { CacheReadRecorder, CacheStore } from './cache-store';
 
 interface Entry {
   value: string;
@@ -70,26 +69,12 @@ export class MemoryCacheStore extends CacheStore {
     return next;
   }
 
-  async readVersioned(key: string, counters: readonly string[]): Promise<VersionedRead> {
-    const entry = this.read(key);
-    const parsed = entry === null ? null : parseVersioned(entry);
-    if (parsed && parsed.versions.length > 0 && parsed.versions.every(([k, v]) => (this.read(k) ?? '0') === v)) {
-      this.recordRead('hit');
-      return { value: parsed.value, versions: new Map(counters.map((k) => [k, this.read(k) ?? '0'])), recorded: parsed.versions };
-    }
-    this.recordRead('miss');
-    const versions = new Map<string, string>();
-    for (const k of counters) versions.set(k, this.read(k) ?? '0');
-    for (const [k] of parsed?.versions ?? []) if (!versions.has(k)) versions.set(k, this.read(k) ?? '0');
-    return { value: null, versions };
+  async mgetInTurn(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((k) => this.read(k));
   }
 
-  async readCounters(counters: readonly string[]): Promise<string[]> {
-    return counters.map((k) => this.read(k) ?? '0');
-  }
-
-  async writeVersioned(key: string, versions: ReadonlyArray<readonly [string, string]>, value: string, ttlSeconds: number): Promise<void> {
-    this.write(key, encodeVersioned(versions, value), ttlSeconds);
+  async setInTurn(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.write(key, value, ttlSeconds);
   }
 
   async ttl(key: string): Promise<number> {

@@ -5,3 +5,7 @@ export * from './user-details.service';
 export * from './user-directory.grpc';
 export * from './user-details.http';
 export * from './product-key-gate';
+export * from './versioned-entries';
+export * from './redis-versioned-entries';
+export * from './open-versioned-entries';
+export * from './versioned-entry';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { hash } from 'node:crypto';
-import { CacheKeys, CacheStore } from '@avn/cache';
+import { CacheKeys } from '@avn/cache';
 import { ProductKeyVerifier, ProductPrincipal } from '@avn/common';
+import { VersionedEntries } from './versioned-entries';
 
 /** Counters whose values stamp an in-process key verification (see ProductKeyGate). */
 export const KEY_STAMP_COUNTERS = [CacheKeys.apiKeysVersion(), CacheKeys.epoch()] as const;
@@ -34,7 +35,7 @@ export class ProductKeyGate {
 
   constructor(
     private readonly verifier: ProductKeyVerifier,
-    private readonly cache: CacheStore,
+    private readonly cache: VersionedEntries,
   ) {}
 
   /** The remembered pass of `key`, if any (no I/O: the hot path's first step). */

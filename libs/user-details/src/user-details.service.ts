@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { CacheKeys, CacheStore, CacheUnavailableError } from '@avn/cache';
+import { CacheKeys, CacheUnavailableError } from '@avn/cache';
 import { Errors } from '@avn/common';
 import { MetricsService } from '@avn/observability';
 import { AccessInvalidator } from './access-invalidator';
 import { freshBody, LocalAnswer, LocalAnswers } from './local-answers';
 import { GatePass, KEY_STAMP_COUNTERS, ProductKeyGate, stampOf } from './product-key-gate';
 import { UserDetailsRepository } from './user-details.repository';
+import { VersionedEntries } from './versioned-entries';
 
 /** Safety net only: entries are invalidated by version, never by expiry (and never slid). */
 const ENTRY_TTL_SECONDS = 3600;
@@ -58,7 +59,7 @@ export class UserDetailsService {
   private readonly cacheMisses: { inc(): void };
 
   constructor(
-    private readonly cache: CacheStore,
+    private readonly cache: VersionedEntries,
     private readonly repository: UserDetailsRepository,
     private readonly invalidator: AccessInvalidator,
     private readonly gate: ProductKeyGate,
@@ -226,7 +227,6 @@ export class UserDetailsService {
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    if (this.cache.kind === 'memory') return promise; // in-process: cannot hang
     let timer: NodeJS.Timeout;
     return Promise.race([
       promise,
