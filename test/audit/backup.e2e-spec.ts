@@ -1,4 +1,5 @@
-import { AuditService, AuditVerifier, BackupService, ObjectStore } from '@avn/audit';
+import { AuditService, AuditVerifier, BackupService } from '@avn/audit';
+import { ObjectStore } from '@avn/storage';
 import { newId } from '@avn/database';
 import { createTestDatabase, startTestApp, TestApp, TestDatabase } from '@avn/testing';
 import { readFileSync, writeFileSync } from 'node:fs';

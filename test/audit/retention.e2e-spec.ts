@@ -1,4 +1,5 @@
-import { AuditArchiver, AuditService, AuditVerifier, ObjectStore, RetentionScheduler, RetentionService } from '@avn/audit';
+import { AuditArchiver, AuditService, AuditVerifier, RetentionScheduler, RetentionService } from '@avn/audit';
+import { ObjectStore } from '@avn/storage';
 import { newId } from '@avn/database';
 import { Readable } from 'node:stream';
 import { startTestApp, TestApp } from '@avn/testing';

@@ -9,7 +9,7 @@ import { SecretProvider } from '@avn/crypto';
 import { DatabaseService, newId } from '@avn/database';
 import { AuditEventRow, AuditService, chainHash, hashedFields, hashPayload, ZERO_UUID } from './audit.service';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
-import { ObjectStore } from './object-store';
+import { ObjectStore } from '@avn/storage';
 
 export interface ArchiveResult {
   teamId: string | null;

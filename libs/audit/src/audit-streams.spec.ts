@@ -7,7 +7,6 @@ import { LocalSecretProvider } from '@avn/crypto';
 import { csvField } from './audit-export';
 import { canonicalJson } from './canonical-json';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
-import { LocalObjectStore } from './object-store';
 import { normalizeAuditData } from './redact';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -65,29 +64,6 @@ describe('encrypted stream', () => {
     const sealed = await encrypt(plain);
     await secrets.rotate();
     expect((await decrypt(sealed)).equals(plain)).toBe(true);
-  });
-});
-
-describe('local object store', () => {
-  it('rejects keys that escape the root and publishes atomically', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'avn-os-'));
-    try {
-      const store = new LocalObjectStore(dir);
-      await expect(store.put('../x', Readable.from([Buffer.from('a')]))).rejects.toThrow(/invalid object key/);
-      await expect(store.put('/etc/x', Readable.from([Buffer.from('a')]))).rejects.toThrow(/invalid object key/);
-      const failing = new Readable({
-        read() {
-          this.destroy(new Error('source broke'));
-        },
-      });
-      await expect(store.put('a/b.bin', failing)).rejects.toThrow('source broke');
-      expect(await store.list('a/')).toEqual([]);
-      await store.put('a/b.bin', Readable.from([Buffer.from('hello')]));
-      expect((await store.list('a/')).map((o) => [o.key, o.size])).toEqual([['a/b.bin', 5]]);
-      expect((await collect(await store.get('a/b.bin'))).toString()).toBe('hello');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { AppConfig } from '@avn/config';
 import { SecretProvider } from '@avn/crypto';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
-import { ObjectStore, StoredObject } from './object-store';
+import { ObjectStore, StoredObject } from '@avn/storage';
 
 export const BACKUP_PREFIX = 'backups/';
 

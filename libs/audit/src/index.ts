@@ -5,7 +5,6 @@ export * from './audit-signer';
 export * from './activity-log.service';
 export * from './audit-core.module';
 export * from './encrypted-stream';
-export * from './object-store';
 export * from './audit-query.service';
 export * from './audit-export';
 export * from './audit-verifier';

@@ -289,11 +289,51 @@ export class AppConfig {
   @Max(3650)
   BACKUP_RETENTION_DAYS = 8;
 
-  /** Object store for archives and backups: a local directory (default DATA_DIR/objects). */
+  /** Where backups, audit archives and anchors go: file:///abs/dir, s3://bucket/prefix, gs://bucket/prefix. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(file:\/\/\/\S+|(s3|gs):\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/\S*)?)$/, {
+    message: 'must be file:///absolute/dir, s3://bucket[/prefix] or gs://bucket[/prefix]',
+  })
+  OBJECT_STORE_URL?: string;
+
+  /** Deprecated alias of OBJECT_STORE_URL=file:///dir (used only when OBJECT_STORE_URL is unset). */
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   OBJECT_STORE_DIR?: string;
+
+  /** S3-compatible endpoint (R2, MinIO); unset: AWS. Credentials: the AWS SDK's default chain. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'must be an http(s) URL without a path' })
+  S3_ENDPOINT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{2,40}$/, { message: 'must be a region name such as us-east-1 or auto' })
+  S3_REGION?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** GCS emulator or test server (http://host:port); no credentials are sent to it. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'must be http(s)://host:port' })
+  STORAGE_EMULATOR_HOST?: string;
+
+  /** Cron expression (5 fields, UTC) of the scheduled backup, e.g. "0 3 * * *"; empty: no scheduled backup. */
+  @IsString()
+  BACKUP_SCHEDULE = '';
+
+  /** A chain with events newer than its last signed checkpoint gets one (and an anchor) within this time. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  AUDIT_CHECKPOINT_MAX_LAG_SECONDS = 60;
 
   /** Retention job schedule: auto = on except when NODE_ENV=test. */
   @IsIn(['auto', 'on', 'off'])

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
+import { cronProblem } from './cron';
 
 /** Thrown when the environment is invalid; `problems` holds one line per bad variable. */
 export class ConfigError extends Error {
@@ -32,6 +33,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
+  const schedule = cronProblem(config.BACKUP_SCHEDULE);
+  if (schedule) throw new ConfigError([`BACKUP_SCHEDULE: ${schedule}`]);
   if (config.DATABASE_OWNER_URL && !config.DATABASE_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database has no separate owner)']);
   }
@@ -52,4 +55,8 @@ const OPTIONAL_KEYS = [
   'SMTP_URL',
   'OIDC_PROVIDERS',
   'OBJECT_STORE_DIR',
+  'OBJECT_STORE_URL',
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'STORAGE_EMULATOR_HOST',
 ] as const;

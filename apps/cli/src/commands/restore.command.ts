@@ -1,8 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
-import { BackupService, objectStoreFactory } from '@avn/audit';
+import { BackupService } from '@avn/audit';
 import { ConfigModule } from '@avn/config';
 import { CryptoModule } from '@avn/crypto';
+import { StorageModule } from '@avn/storage';
 import type { CliCommand } from '../cli-command';
 
 export const restoreCommand: CliCommand = {
@@ -22,7 +23,7 @@ export const restoreCommand: CliCommand = {
       return 2;
     }
     // No full app context here: it would open (and migrate) DATABASE_URL, which may be the empty target.
-    @Module({ imports: [ConfigModule.forRoot(ctx.config), CryptoModule], providers: [objectStoreFactory, BackupService] })
+    @Module({ imports: [ConfigModule.forRoot(ctx.config), CryptoModule, StorageModule], providers: [BackupService] })
     class RestoreModule {}
     const app = await NestFactory.createApplicationContext(RestoreModule, { logger: ['error', 'warn'] });
     try {
