@@ -242,6 +242,8 @@ describe('retention: short-term state, activity log, audit archive', () => {
     for await (const c of await store.get(mine.objectKey)) parts.push(c as Buffer);
     const bytes = Buffer.concat(parts);
     bytes[bytes.length - 5] ^= 0xff;
+    // Objects are never overwritten: the damage is someone with bucket access replacing it.
+    await store.delete(mine.objectKey);
     await store.put(mine.objectKey, Readable.from([bytes]));
     await expect(t.api.app.get(AuditArchiver).verifyArchives(teamId)).resolves.toMatchObject({
       ok: false,

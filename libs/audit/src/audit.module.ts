@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ObjectStore, StorageModule } from '@avn/storage';
+import { StorageModule } from '@avn/storage';
 import { AuditArchiver } from './audit-archiver';
 import { AuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
@@ -13,6 +13,6 @@ import { RetentionService } from './retention.service';
   imports: [StorageModule],
   controllers: [AuditController],
   providers: [AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, RetentionScheduler, BackupService],
-  exports: [ObjectStore, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],
+  exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],
 })
 export class AuditModule {}
