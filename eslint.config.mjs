@@ -89,5 +89,29 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...floorRules(),
+  {
+    // Only infrastructure is global (docs/architecture.md, "Module graph"): a feature module is
+    // imported where it is used, so dependencies between libraries stay visible.
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: [
+      'libs/config/src/config.module.ts',
+      'libs/database/src/database.module.ts',
+      'libs/cache/src/cache.module.ts',
+      'libs/crypto/src/crypto.module.ts',
+      'libs/common/src/auth/auth-ports.module.ts',
+      'apps/api/src/observability.module.ts',
+      'apps/api/src/http/hot-routes.module.ts',
+      'libs/client/**', // the SDK for product backends' own Nest apps
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Decorator > CallExpression[callee.name='Global']",
+          message: 'Only infrastructure modules are @Global (docs/architecture.md): import this module where it is used.',
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -1,14 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { AuditCoreModule } from '@avn/audit';
 import { CacheModule, CacheStore } from '@avn/cache';
-import { AllExceptionsFilter, AuthGuard, HotRoutes } from '@avn/common';
+import { AllExceptionsFilter, AuthGuard, AuthPortsModule, HotRoutes } from '@avn/common';
 import { AppConfig, ConfigModule } from '@avn/config';
 import { CryptoModule } from '@avn/crypto';
 import { DatabaseHandle, DatabaseModule } from '@avn/database';
+import { IdentityModule, JwtAccessTokenVerifier } from '@avn/identity';
 import { buildLoggerOptions, MetricsService } from '@avn/observability';
-import { UserDetailsCoreModule } from '@avn/user-details';
+import { ProductKeyVerifierService, ProductsModule } from '@avn/products';
+import { RbacModule, RbacUserAccessReader } from '@avn/rbac';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { featureModules } from './feature-modules';
 import { HotRoutesModule } from './http/hot-routes.module';
@@ -24,6 +25,11 @@ export interface AppResources {
   hotRoutes?: HotRoutes;
 }
 
+/**
+ * The composition root. Global modules are infrastructure only (config, logging, metrics,
+ * database, cache, the HTTP fast lane, crypto, the auth ports); every feature module imports the
+ * feature modules it uses (see docs/architecture.md, "Module graph").
+ */
 @Module({})
 export class AppModule {
   static forRoot({ config, database, cache, metrics, hotRoutes }: AppResources): DynamicModule {
@@ -37,8 +43,13 @@ export class AppModule {
         CacheModule.forRoot(cache),
         HotRoutesModule.forRoot(hotRoutes),
         CryptoModule,
-        AuditCoreModule,
-        UserDetailsCoreModule,
+        // The AuthGuard's ports, bound to their implementations (a missing one fails at start-up).
+        AuthPortsModule.forRoot({
+          imports: [IdentityModule, ProductsModule, RbacModule],
+          accessTokens: JwtAccessTokenVerifier,
+          productKeys: ProductKeyVerifierService,
+          userAccess: RbacUserAccessReader,
+        }),
         OpsModule,
         BootstrapModule,
         ...featureModules,

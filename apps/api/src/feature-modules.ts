@@ -9,9 +9,9 @@ import { UserDetailsModule } from '@avn/user-details';
 import { AuditModule } from '@avn/audit';
 
 /**
- * Capability modules served by the API. Each bounded context adds its one module here and
- * touches nothing else of the app: its module provides its controllers, services, repositories
- * and (globally) the auth abstractions it implements (AccessTokenVerifier, ProductKeyVerifier, UserAccessReader).
+ * Capability modules served by the API. Each bounded context adds its one module here; the module
+ * imports the feature modules it depends on (nothing but infrastructure is global), and if it
+ * implements one of the AuthGuard's ports it is bound in AppModule's AuthPortsModule.
  */
 export const featureModules: Array<Type<unknown> | DynamicModule> = [
   ProductsModule,

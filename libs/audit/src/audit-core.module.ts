@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ActivityLogService } from './activity-log.service';
 import { AuditSigner } from './audit-signer';
 import { AuditService } from './audit.service';
 
-/** Writers every other module uses (global so no module imports the audit feature module). */
-@Global()
+/** The audit writers (events, activity log, checkpoint signer): imported by every module that records. */
 @Module({ providers: [AuditService, ActivityLogService, AuditSigner], exports: [AuditService, ActivityLogService, AuditSigner] })
 export class AuditCoreModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, Errors, Page, toPage } from '@avn/common';
-import { DatabaseService, isUuid } from '@avn/database';
+import { decodeCursor, Errors, Page, toPage, isUuid } from '@avn/common';
+import { DatabaseService } from '@avn/database';
 import { csvField } from './audit-export';
 import type { AuditActorType, AuditEventRow } from './audit.service';
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { StorageModule } from '@avn/storage';
+import { AuditCoreModule } from './audit-core.module';
 import { AuditArchiver } from './audit-archiver';
 import { AuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
@@ -10,7 +11,7 @@ import { RetentionService } from './retention.service';
 
 /** Audit HTTP API (query, export, verify), retention job, archives and backups. */
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, AuditCoreModule],
   controllers: [AuditController],
   providers: [AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, RetentionScheduler, BackupService],
   exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],

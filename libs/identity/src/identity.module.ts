@@ -1,5 +1,7 @@
-import { Global, Module } from '@nestjs/common';
-import { AccessTokenVerifier } from '@avn/common';
+import { Module } from '@nestjs/common';
+import { AuditCoreModule } from '@avn/audit';
+import { RbacModule } from '@avn/rbac';
+import { UserDetailsCoreModule } from '@avn/user-details';
 import { UserAdminService } from './admin/user-admin.service';
 import { UsersController } from './admin/users.controller';
 import { AuthController } from './auth/auth.controller';
@@ -21,11 +23,12 @@ import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
 
 /**
- * Users, credentials, sessions and tokens. Global: it provides the AccessTokenVerifier the AuthGuard
- * uses, and UsersService / SessionsService / PasswordPolicy for invitations and SSO.
+ * Users, credentials, sessions and tokens. Exports UsersService / SessionsService / PasswordPolicy
+ * for invitations, SSO and the bootstrap step; the API binds the AuthGuard's AccessTokenVerifier
+ * port to JwtAccessTokenVerifier.
  */
-@Global()
 @Module({
+  imports: [RbacModule, AuditCoreModule, UserDetailsCoreModule],
   controllers: [AuthController, MeController, UsersController, JwksController],
   providers: [
     LoginThrottle,
@@ -44,8 +47,7 @@ import { UsersService } from './users/users.service';
     SessionsService,
     SessionsJanitor,
     JwtAccessTokenVerifier,
-    { provide: AccessTokenVerifier, useExisting: JwtAccessTokenVerifier },
   ],
-  exports: [UsersService, SessionsService, PasswordPolicy, KeyRing, AccessTokenVerifier],
+  exports: [UsersService, SessionsService, PasswordPolicy, KeyRing, JwtAccessTokenVerifier],
 })
 export class IdentityModule {}

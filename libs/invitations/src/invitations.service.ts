@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityLogService, AuditService } from '@avn/audit';
-import { decodeCursor, DomainError, Errors, Page, teamPowers, toPage } from '@avn/common';
+import { decodeCursor, DomainError, Errors, Page, teamPowers, toPage, isUuid } from '@avn/common';
 import type { UserActor } from '@avn/common';
 import { AppConfig } from '@avn/config';
-import { DatabaseService, isUuid, newId } from '@avn/database';
+import { DatabaseService, newId } from '@avn/database';
 import { PasswordPolicy, SessionsService, UsersService } from '@avn/identity';
 import { MailOutbox } from '@avn/mail';
 import { MembershipService } from '@avn/rbac';

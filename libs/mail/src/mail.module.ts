@@ -1,11 +1,10 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { AppConfig } from '@avn/config';
 import { MailTransport } from './mail-message';
 import { MailOutbox } from './mail-outbox';
 import { LogMailTransport, SmtpMailTransport } from './transports';
 
-/** Global: any module that sends mail injects MailOutbox and enqueues inside its own transaction. */
-@Global()
+/** The outbox: a module that sends mail imports this and enqueues inside its own transaction. */
 @Module({
   providers: [
     {

@@ -6,3 +6,4 @@ export * from './keys/product-key';
 export * from './subscriptions/subscriptions.service';
 export * from './subscriptions/subscriptions.dto';
 export * from './vault/connection-vault.service';
+export * from './keys/product-key.verifier';

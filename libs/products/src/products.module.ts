@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-import { ProductKeyVerifier } from '@avn/common';
+import { Module } from '@nestjs/common';
+import { AuditCoreModule } from '@avn/audit';
+import { UserDetailsCoreModule } from '@avn/user-details';
 import { ProductCatalogService } from './catalog/product-catalog.service';
 import { ProductsController } from './catalog/products.controller';
 import { ProductsRepository } from './catalog/products.repository';
@@ -16,16 +17,15 @@ import { DbConnectionReader } from './vault/db-connection-reader.service';
 
 /**
  * Master products, product API keys, privileges and role templates, subscriptions with
- * provisioning, and encrypted per-team database connections. Global: the auth guard resolves
- * ProductKeyVerifier from here, and other modules (and tests) use ProductsService.
+ * provisioning, and encrypted per-team database connections. The API binds the AuthGuard's
+ * ProductKeyVerifier port to ProductKeyVerifierService.
  */
-@Global()
 @Module({
+  imports: [AuditCoreModule, UserDetailsCoreModule],
   controllers: [ProductsController, SubscriptionsController],
   providers: [
     ApiKeysRepository,
     ProductKeyVerifierService,
-    { provide: ProductKeyVerifier, useExisting: ProductKeyVerifierService },
     ProductsRepository,
     TemplateRolesRepository,
     ProductsService,
@@ -36,6 +36,6 @@ import { DbConnectionReader } from './vault/db-connection-reader.service';
     ConnectionVault,
     DbConnectionReader,
   ],
-  exports: [ProductKeyVerifier, ProductsService, ProductCatalogService, SubscriptionsService, ConnectionVault],
+  exports: [ProductKeyVerifierService, ProductsService, ProductCatalogService, SubscriptionsService, ConnectionVault],
 })
 export class ProductsModule {}

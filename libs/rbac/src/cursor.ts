@@ -1,5 +1,4 @@
-import { decodeCursor, Errors } from '@avn/common';
-import { isUuid } from '@avn/database';
+import { decodeCursor, Errors, isUuid } from '@avn/common';
 
 /** Keyset cursor holding one uuid under `key`; a forged cursor is a 400, never a database error. */
 export function uuidCursor(cursor: string | undefined, key: string): string | undefined {

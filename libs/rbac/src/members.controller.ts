@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Errors, Page, PageQueryDto } from '@avn/common';
+import { Authenticated, CurrentUser, Errors, Page, PageQueryDto, isUuid } from '@avn/common';
 import type { UserActor } from '@avn/common';
-import { isUuid } from '@avn/database';
 import { MemberPageResponse, MemberRolesResponse, ROLE_CODE_RE, SetMemberRolesDto } from './dto';
 import { MembershipService, MemberView } from './membership.service';
 import { MemberRolesView, RoleAssignmentsService } from './role-assignments.service';

@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-import { UserAccessReader } from '@avn/common';
+import { Module } from '@nestjs/common';
+import { AuditCoreModule } from '@avn/audit';
+import { UserDetailsCoreModule } from '@avn/user-details';
 import { AccessRepository } from './access.repository';
 import { LockedAccessCheck } from './actor-access';
 import { MembersController } from './members.controller';
@@ -15,12 +16,11 @@ import { TeamsService } from './teams.service';
 import { RbacUserAccessReader } from './user-access.reader';
 
 /**
- * Teams, memberships, roles and privileges. Global: sign-up (identity) creates teams through
- * TeamsService, invitations add members through MembershipService, and the AuthGuard resolves
- * UserAccessReader from here.
+ * Teams, memberships, roles and privileges. Identity (sign-up creates a team), invitations and SSO
+ * import it; the API binds the AuthGuard's UserAccessReader port to RbacUserAccessReader.
  */
-@Global()
 @Module({
+  imports: [AuditCoreModule, UserDetailsCoreModule],
   controllers: [TeamsController, MembersController, RolesController],
   providers: [
     TeamsRepository,
@@ -33,8 +33,7 @@ import { RbacUserAccessReader } from './user-access.reader';
     AccessRepository,
     RbacUserAccessReader,
     LockedAccessCheck,
-    { provide: UserAccessReader, useExisting: RbacUserAccessReader },
   ],
-  exports: [TeamsService, MembershipService, UserAccessReader],
+  exports: [TeamsService, MembershipService, RoleAssignmentsService, RbacUserAccessReader],
 })
 export class RbacModule {}

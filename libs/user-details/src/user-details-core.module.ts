@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AccessInvalidator } from './access-invalidator';
 
-/** Global: every writer module injects AccessInvalidator without importing the feature module. */
-@Global()
+/** The read model's invalidation, imported by every module whose writes change GetUserDetails answers. */
 @Module({ providers: [AccessInvalidator], exports: [AccessInvalidator] })
 export class UserDetailsCoreModule {}

@@ -2,10 +2,9 @@ import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { getSchemaPath } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccessTokenVerifier, Errors, HotRoutes, mapError } from '@avn/common';
+import { AccessTokenVerifier, Errors, HotRoutes, mapError, isUuid } from '@avn/common';
 import { UserDetailsResponseDto } from './user-details.dto';
 import { UserDetailsService } from './user-details.service';
-import { isUuid } from '@avn/database';
 
 export const USER_DETAILS_PATH = '/v1/users/:userId/details';
 /** The raw URLs that route resolves (one path segment for the id, optional query). */

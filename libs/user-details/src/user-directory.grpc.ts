@@ -3,9 +3,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { Injectable, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DomainError, mapError } from '@avn/common';
+import { DomainError, mapError, isUuid } from '@avn/common';
 import { UserDetailsService } from './user-details.service';
-import { isUuid } from '@avn/database';
 
 /** Finds `proto/aventian/v1/user_directory.proto` whether we run from source, dist or a test. */
 export function userDirectoryProtoPath(start = __dirname): string {

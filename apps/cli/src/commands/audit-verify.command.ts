@@ -1,5 +1,5 @@
 import { AuditArchiver, AuditSigner, AuditVerifier } from '@avn/audit';
-import { isUuid } from '@avn/database';
+import { isUuid } from '@avn/common';
 import type { CliCommand } from '../cli-command';
 
 export const auditVerifyCommand: CliCommand = {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { isUuid } from '@avn/database';
+import { isUuid } from '../uuid';
 import { Errors } from '../errors/domain-error';
 import { RequestContext } from '../request-context';
 import type { Actor, UserActor } from './actor';

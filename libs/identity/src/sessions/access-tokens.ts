@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppConfig } from '@avn/config';
-import { isUuid } from '@avn/database';
+import { isUuid } from '@avn/common';
 import { JWT_ALG, KeyRing } from '../keys/key-ring.service';
 
 /** Leeway on exp/iat between this server and the verifying one. */

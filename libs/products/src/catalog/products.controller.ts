@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentActor, CurrentUser, Errors, PageQueryDto } from '@avn/common';
+import { Authenticated, CurrentActor, CurrentUser, Errors, PageQueryDto, isUuid } from '@avn/common';
 import type { Actor, UserActor } from '@avn/common';
-import { isUuid } from '@avn/database';
 import { ProductCatalogService } from './product-catalog.service';
 import {
   CreateApiKeyDto,

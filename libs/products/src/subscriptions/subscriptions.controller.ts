@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentProduct, Errors } from '@avn/common';
+import { Authenticated, CurrentProduct, Errors, isUuid } from '@avn/common';
 import type { ProductActor } from '@avn/common';
-import { isUuid } from '@avn/database';
 import { DbConnectionReader } from '../vault/db-connection-reader.service';
 import { CreateSubscriptionDto, DbConnectionDto, SetDbConnectionDto, SubscriptionDto, UpdateSubscriptionDto } from './subscriptions.dto';
 import { SubscriptionsService } from './subscriptions.service';

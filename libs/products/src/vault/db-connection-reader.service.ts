@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
-import { Errors, ProductPrincipal } from '@avn/common';
-import { DatabaseService, isUuid } from '@avn/database';
+import { Errors, ProductPrincipal, isUuid } from '@avn/common';
+import { DatabaseService } from '@avn/database';
 import { ConnectionRow, ConnectionVault } from './connection-vault.service';
 
 /**
