@@ -1,6 +1,7 @@
 import { AuditArchiver, AuditService, AuditVerifier, RetentionScheduler, RetentionService } from '@avn/audit';
 import { ObjectStore } from '@avn/storage';
 import { newId } from '@avn/database';
+import { SessionsJanitor } from '@avn/identity';
 import { Readable } from 'node:stream';
 import { startTestApp, TestApp } from '@avn/testing';
 import { ownerClient, sql } from './audit-helpers';
@@ -105,7 +106,7 @@ describe('retention: short-term state, activity log, audit archive', () => {
     expect(await sql(t, `SELECT 1 FROM aventian.test_retention_overridden`)).toHaveLength(1);
   });
 
-  it('the default rules run against whatever tables this build has', async () => {
+  it('the default rules run against whatever tables this build has; sessions are left to their one owner', async () => {
     const userId = newId();
     await sql(t, `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, 'r')`, [
       userId,
@@ -126,8 +127,6 @@ describe('retention: short-term state, activity log, audit archive', () => {
     );
     const report = await retention.run();
     expect(report.tables.map((x) => x.table)).toEqual([
-      'aventian.sessions',
-      'aventian.refresh_tokens',
       'aventian.tbl_invitations',
       'aventian.invitations',
       'aventian.tbl_mail_outbox',
@@ -135,6 +134,9 @@ describe('retention: short-term state, activity log, audit archive', () => {
     ]);
     expect(report.skippedLocked).toBeUndefined();
     expect(report.tables.find((x) => x.table === 'aventian.invitations')).toMatchObject({ skipped: 'no such table' });
+    // Retention does not touch sessions; identity's janitor deletes the two that ended.
+    expect(await sql(t, `SELECT 1 FROM aventian.sessions WHERE user_id = $1`, [userId])).toHaveLength(3);
+    await t.api.app.get(SessionsJanitor).sweep();
     expect(await sql(t, `SELECT status FROM aventian.sessions WHERE user_id = $1`, [userId])).toEqual([{ status: 'active' }]);
     const mail = await sql<{ subject: string }>(t, `SELECT subject FROM aventian.tbl_mail_outbox WHERE to_address = $1 ORDER BY subject`, [
       `r-${userId}@x.test`,

@@ -97,8 +97,48 @@ describe('bootstrap admin from configuration (real PostgreSQL)', () => {
         ),
       );
       expect(rows).toEqual([{ email_normalized: 'root@example.com' }]);
+      // The grant is audited on the platform chain, by the system.
+      const events = await one.db.asPlatform(() =>
+        one.db.query(
+          `SELECT e.action, e.actor_type, e.data FROM aventian_audit.audit_events e
+             JOIN aventian.tbl_users u ON u.id = e.target_id::uuid WHERE e.team_id IS NULL AND u.email_normalized = 'root@example.com'`,
+        ),
+      );
+      expect(events).toEqual([{ action: 'platform_admin.granted', actor_type: 'system', data: { reason: 'bootstrap' } }]);
     } finally {
       await one.close();
+    }
+  });
+
+  it('promotes an existing account of the configured address, keeping its password', async () => {
+    const first = await startTestApp();
+    try {
+      const signup = await first.http
+        .post('/v1/auth/signup')
+        .send({ email: 'Ops@Example.com', password: 'Tr0ub4dor&3-horse-staple', displayName: 'Ops', teamName: 'Ops' })
+        .expect(201);
+      const env = {
+        AVN_BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com',
+        AVN_BOOTSTRAP_ADMIN_PASSWORD: 'another-long-password',
+        LOCAL_KEY_FILE: first.config.LOCAL_KEY_FILE!, // same deployment: same master key
+      };
+      const second = await startTestApp({ env, database: first.database, cachePrefix: first.config.CACHE_KEY_PREFIX });
+      try {
+        expect(second.api.bootstrap.created).toEqual({ email: 'ops@example.com', generatedPassword: undefined });
+        const login = await second.http
+          .post('/v1/auth/login')
+          .send({ email: 'ops@example.com', password: 'Tr0ub4dor&3-horse-staple' })
+          .expect(200);
+        await second.http
+          .get('/v1/users')
+          .set({ Authorization: `Bearer ${login.body.accessToken}` })
+          .expect(200);
+        expect(login.body.user.id).toBe(signup.body.user.id);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
     }
   });
 

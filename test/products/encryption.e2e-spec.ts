@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DecryptionError, decryptWithKey, encryptWithKey, generateDataKey, LocalSecretProvider } from '@avn/crypto';
-import { ConnectionRow, ConnectionVault, connectionAad } from '@avn/products';
+import { ConnectionRow, ConnectionVault, connectionAad, VaultRepository } from '@avn/products';
 import type { TestApp } from '@avn/testing';
 import { adminToken, bearer, signUp, SignedUp, startProductsApp } from './support/fixtures';
 
@@ -22,10 +22,10 @@ describe('connection encryption and key rotation', () => {
   const readHttp = (teamId: string) => t.http.get(`/v1/teams/${teamId}/db-connection`).set(bearer(key));
 
   /** A vault with an empty key cache and its own view of the key file, like another instance would have. */
-  const freshVault = () => new ConnectionVault(t.db, new LocalSecretProvider(t.config.LOCAL_KEY_FILE!));
+  const freshVault = () => new ConnectionVault(t.db, new VaultRepository(t.db), new LocalSecretProvider(t.config.LOCAL_KEY_FILE!));
 
   const rowOf = (teamId: string) =>
-    t.db.asPlatform(async () => (await t.db.queryOne<ConnectionRow>(`${ConnectionVault.selectSql} WHERE c.team_id = $1`, [teamId]))!);
+    t.db.asPlatform(async () => (await t.db.queryOne<ConnectionRow>(`${VaultRepository.selectSql} WHERE c.team_id = $1`, [teamId]))!);
 
   const dataKeys = () =>
     t.db.asPlatform(() =>

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '@avn/common';
-import { DatabaseService, newId } from '@avn/database';
+import { newId } from '@avn/database';
+import { ActivityLogRepository } from './repositories/activity-log.repository';
 
 export interface ActivityInput {
   userId?: string | null;
@@ -13,21 +14,17 @@ export interface ActivityInput {
 /** User activity (logins, team switches, invitation acceptance...), kept RETENTION_DAYS. */
 @Injectable()
 export class ActivityLogService {
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly activity: ActivityLogRepository) {}
 
   async record(input: ActivityInput): Promise<void> {
-    await this.db.query(
-      `INSERT INTO aventian_audit.activity_log (id, user_id, user_email, team_id, product_id, action, ip)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        newId(),
-        input.userId ?? null,
-        input.userEmail ?? null,
-        input.teamId ?? null,
-        input.productId ?? null,
-        input.action,
-        RequestContext.current()?.ip ?? null,
-      ],
-    );
+    await this.activity.insert({
+      id: newId(),
+      userId: input.userId ?? null,
+      userEmail: input.userEmail ?? null,
+      teamId: input.teamId ?? null,
+      productId: input.productId ?? null,
+      action: input.action,
+      ip: RequestContext.current()?.ip ?? null,
+    });
   }
 }

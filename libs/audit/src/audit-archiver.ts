@@ -10,6 +10,8 @@ import { DatabaseService, newId } from '@avn/database';
 import { AuditEventRow, AuditService, chainHash, hashedFields, hashPayload, ZERO_UUID } from './audit.service';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
 import { ObjectStore } from '@avn/storage';
+import { AuditArchivesRepository } from './repositories/audit-archives.repository';
+import { AuditEventsRepository } from './repositories/audit-events.repository';
 
 export interface ArchiveResult {
   teamId: string | null;
@@ -37,6 +39,8 @@ export class AuditArchiver {
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly events: AuditEventsRepository,
+    private readonly archives: AuditArchivesRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly secrets: SecretProvider,
@@ -45,24 +49,14 @@ export class AuditArchiver {
 
   async archiveExpired(retentionDays = this.config.AUDIT_RETENTION_DAYS, maxPerArchive = MAX_EVENTS_PER_ARCHIVE): Promise<ArchiveResult[]> {
     // Per chain: the archivable prefix ends just before the first event inside the retention period.
-    const chains = await this.db.query<{ chain: string; from_seq: string; upto: string | null }>(
-      `SELECT chain, from_seq,
-              CASE WHEN first_recent IS NULL THEN max_seq ELSE first_recent - 1 END AS upto
-         FROM (SELECT coalesce(team_id, '${ZERO_UUID}'::uuid) AS chain, min(seq) AS from_seq, max(seq) AS max_seq,
-                      min(seq) FILTER (WHERE ts >= now() - make_interval(days => $1)) AS first_recent
-                 FROM aventian_audit.audit_events GROUP BY 1) s
-        WHERE EXISTS (SELECT 1 FROM aventian_audit.audit_events e
-                       WHERE coalesce(e.team_id, '${ZERO_UUID}'::uuid) = s.chain AND e.seq = s.from_seq
-                         AND e.ts < now() - make_interval(days => $1))`,
-      [retentionDays],
-    );
+    const chains = await this.events.archivableRanges(retentionDays);
     const results: ArchiveResult[] = [];
     for (const c of chains) {
-      if (c.upto === null || BigInt(c.upto) < BigInt(c.from_seq)) continue;
+      if (c.upto === null || BigInt(c.upto) < BigInt(c.fromSeq)) continue;
       // Bounded pieces: one object and one short purge transaction per MAX_EVENTS_PER_ARCHIVE events.
-      for (let from = BigInt(c.from_seq); from <= BigInt(c.upto); from += maxPerArchive) {
+      for (let from = BigInt(c.fromSeq); from <= BigInt(c.upto); from += maxPerArchive) {
         const to = from + maxPerArchive - 1n < BigInt(c.upto) ? from + maxPerArchive - 1n : BigInt(c.upto);
-        results.push(await this.archiveRange(c.chain === ZERO_UUID ? null : c.chain, from, to, retentionDays));
+        results.push(await this.archiveRange(c.teamId, from, to, retentionDays));
       }
     }
     return results;
@@ -113,18 +107,18 @@ export class AuditArchiver {
           contentSha256: contentSha256.toString('hex'),
         },
       });
-      await this.db.query(
-        `INSERT INTO aventian_audit.audit_archives
-           (id, team_id, from_seq, to_seq, event_count, last_hash, object_key, content_sha256, pointer_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [archiveId, teamId, String(fromSeq), String(toSeq), count, lastHash, objectKey, contentSha256, pointer.id],
-      );
-      const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_archived_events($1, $2, $3) AS n`, [
+      await this.archives.insert({
+        id: archiveId,
         teamId,
-        String(toSeq),
-        retentionDays,
-      ]);
-      return Number(r?.n ?? 0);
+        fromSeq: String(fromSeq),
+        toSeq: String(toSeq),
+        count,
+        lastHash: lastHash!,
+        objectKey,
+        contentSha256,
+        pointerEventId: pointer.id,
+      });
+      return this.archives.purgeArchived(teamId, toSeq, retentionDays);
     });
     this.logger.log(`archived ${count} audit events of ${teamId ?? 'platform'} (seq ${fromSeq}-${toSeq}) to ${objectKey}`);
     return { teamId, fromSeq: String(fromSeq), toSeq: String(toSeq), count, objectKey, removed };
@@ -133,13 +127,7 @@ export class AuditArchiver {
   private async *rows(teamId: string | null, fromSeq: bigint, toSeq: bigint): AsyncGenerator<AuditEventRow> {
     let after = fromSeq - 1n;
     for (;;) {
-      const batch = await this.db.query<AuditEventRow>(
-        `SELECT id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash
-           FROM aventian_audit.audit_events
-          WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = coalesce($1::uuid, '${ZERO_UUID}'::uuid) AND seq > $2 AND seq <= $3
-          ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid), seq LIMIT ${BATCH}`,
-        [teamId, String(after), String(toSeq)],
-      );
+      const batch = await this.events.chainBatch(teamId, after, BATCH, toSeq);
       for (const row of batch) yield row;
       if (batch.length < BATCH) return;
       after = BigInt(batch[batch.length - 1].seq);
@@ -154,19 +142,7 @@ export class AuditArchiver {
   async verifyArchives(
     teamId?: string | null,
   ): Promise<{ ok: boolean; archives: number; events: number; objectKey?: string; reason?: string }> {
-    const rows = await this.db.query<{
-      team_id: string | null;
-      from_seq: string;
-      to_seq: string;
-      last_hash: Buffer;
-      object_key: string;
-      content_sha256: Buffer;
-    }>(
-      `SELECT team_id, from_seq, to_seq, last_hash, object_key, content_sha256 FROM aventian_audit.audit_archives
-        WHERE $1::boolean OR coalesce(team_id, '${ZERO_UUID}'::uuid) = coalesce($2::uuid, '${ZERO_UUID}'::uuid)
-        ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid), to_seq`,
-      [teamId === undefined, teamId ?? null],
-    );
+    const rows = await this.archives.list(teamId);
     let events = 0;
     let previous: { chain: string; lastHash: Buffer; toSeq: bigint } | undefined;
     for (const [i, a] of rows.entries()) {

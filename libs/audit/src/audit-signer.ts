@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign
 import { open, packBox, seal, SecretProvider, unpackBox } from '@avn/crypto';
 import { DatabaseService, newId } from '@avn/database';
 import { canonicalJson } from './canonical-json';
+import { AuditCheckpointsRepository } from './repositories/audit-checkpoints.repository';
 
 export interface CheckpointStatement {
   teamId: string | null;
@@ -50,6 +51,7 @@ export class AuditSigner {
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly keys: AuditCheckpointsRepository,
     private readonly secrets: SecretProvider,
   ) {}
 
@@ -70,30 +72,24 @@ export class AuditSigner {
   }
 
   async listPublicKeys(): Promise<PublicSigningKey[]> {
-    const rows = await this.db.query<{ id: string; public_key: string; created_at: Date }>(
-      `SELECT id, public_key, created_at FROM aventian_audit.audit_signing_keys ORDER BY created_at, id`,
-    );
+    const rows = await this.keys.listSigningKeys();
     return rows.map((r) => ({ id: r.id, algorithm: 'Ed25519', publicKeyPem: r.public_key, createdAt: r.created_at.toISOString() }));
   }
 
   private async publicKey(keyId: string): Promise<KeyObject | undefined> {
     const cached = this.publicKeys.get(keyId);
     if (cached) return cached;
-    const row = await this.db.queryOne<{ public_key: string }>(`SELECT public_key FROM aventian_audit.audit_signing_keys WHERE id = $1`, [
-      keyId,
-    ]);
-    if (!row) return undefined;
-    const key = createPublicKey(row.public_key);
+    const pem = await this.keys.publicKey(keyId);
+    if (!pem) return undefined;
+    const key = createPublicKey(pem);
     this.publicKeys.set(keyId, key);
     return key;
   }
 
   private async loadOrCreate(): Promise<LoadedKey> {
     // Serialise instances so a deployment ends up with one key, not one per instance.
-    await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('audit-signing-key'))`);
-    const row = await this.db.queryOne<{ id: string; private_key_sealed: Buffer; kek_id: string; kek_version: string }>(
-      `SELECT id, private_key_sealed, kek_id, kek_version FROM aventian_audit.audit_signing_keys ORDER BY created_at DESC, id DESC LIMIT 1`,
-    );
+    await this.keys.lockSigningKeys();
+    const row = await this.keys.newestSigningKey();
     let loaded: LoadedKey;
     if (row) {
       const kek = await this.secrets.kek(row.kek_id, row.kek_version);
@@ -104,11 +100,13 @@ export class AuditSigner {
       const id = newId();
       const kek = await this.secrets.currentKek();
       const sealed = packBox(seal(kek.key, privateKey.export({ format: 'der', type: 'pkcs8' }), Buffer.from(id)));
-      await this.db.query(
-        `INSERT INTO aventian_audit.audit_signing_keys (id, public_key, private_key_sealed, kek_id, kek_version)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [id, publicKey.export({ format: 'pem', type: 'spki' }).toString(), sealed, kek.id, kek.version],
-      );
+      await this.keys.insertSigningKey({
+        id,
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        sealed,
+        kekId: kek.id,
+        kekVersion: kek.version,
+      });
       loaded = { id, privateKey };
     }
     // Cache only after COMMIT: a rolled-back key must never sign later checkpoints.

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '@avn/database';
 import { AuditSigner } from './audit-signer';
-import { AuditEventRow, chainHash, hashPayload, ZERO_UUID } from './audit.service';
+import { chainHash, hashPayload } from './audit.service';
+import { AuditArchivesRepository } from './repositories/audit-archives.repository';
+import { AuditCheckpointsRepository } from './repositories/audit-checkpoints.repository';
+import { AuditEventsRepository } from './repositories/audit-events.repository';
 
 export type ChainBreakReason =
   | 'hash_mismatch'
@@ -32,7 +34,9 @@ const BATCH = 2000;
 @Injectable()
 export class AuditVerifier {
   constructor(
-    private readonly db: DatabaseService,
+    private readonly events: AuditEventsRepository,
+    private readonly checkpointRows: AuditCheckpointsRepository,
+    private readonly archives: AuditArchivesRepository,
     private readonly signer: AuditSigner,
   ) {}
 
@@ -48,49 +52,25 @@ export class AuditVerifier {
     return { ok: true, checked };
   }
 
-  async chains(): Promise<(string | null)[]> {
-    // Loose index scan over uq_audit_chain_seq: one probe per chain instead of reading every row.
-    const rows = await this.db.query<{ chain: string }>(
-      `WITH RECURSIVE c(chain) AS (
-         (SELECT coalesce(team_id, '${ZERO_UUID}'::uuid) FROM aventian_audit.audit_events
-           ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid) LIMIT 1)
-         UNION ALL
-         SELECT (SELECT coalesce(e.team_id, '${ZERO_UUID}'::uuid) FROM aventian_audit.audit_events e
-                  WHERE coalesce(e.team_id, '${ZERO_UUID}'::uuid) > c.chain
-                  ORDER BY coalesce(e.team_id, '${ZERO_UUID}'::uuid) LIMIT 1)
-           FROM c WHERE c.chain IS NOT NULL)
-       SELECT chain FROM c WHERE chain IS NOT NULL`,
-    );
-    return rows.map((r) => (r.chain === ZERO_UUID ? null : r.chain));
+  chains(): Promise<(string | null)[]> {
+    return this.events.chains();
   }
 
   async verifyChain(teamId: string | null): Promise<ChainVerification> {
-    const chain = teamId ?? ZERO_UUID;
     let checked = 0;
     let prev: { seq: bigint; hash: Buffer } | undefined;
     let lastSeq = -1n;
     for (;;) {
-      const rows = await this.db.query<AuditEventRow>(
-        `SELECT id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash
-           FROM aventian_audit.audit_events
-          WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq > $2
-          ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid), seq LIMIT ${BATCH}`,
-        [chain, String(lastSeq)],
-      );
+      const rows = await this.events.chainBatch(teamId, lastSeq, BATCH);
       if (rows.length === 0) break;
-      const checkpoints = await this.checkpoints(chain, BigInt(rows[0].seq), BigInt(rows[rows.length - 1].seq));
+      const checkpoints = await this.checkpointRows.between(teamId, BigInt(rows[0].seq), BigInt(rows[rows.length - 1].seq));
       for (const e of rows) {
         const seq = BigInt(e.seq);
         const broken = (reason: ChainBreakReason): ChainVerification => ({ ok: false, checked, firstBrokenId: e.id, reason, seq: e.seq });
         if (!prev) {
           if (seq !== 1n) {
             // The head was archived: a pointer must hand over to this event.
-            const archive = await this.db.queryOne<{ last_hash: Buffer; object_key: string; pointer_data: Record<string, unknown> | null }>(
-              `SELECT a.last_hash, a.object_key, p.data AS pointer_data FROM aventian_audit.audit_archives a
-                 LEFT JOIN aventian_audit.audit_events p ON p.id = a.pointer_event_id
-                WHERE coalesce(a.team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND a.to_seq = $2`,
-              [chain, String(seq - 1n)],
-            );
+            const archive = await this.archives.pointerEndingAt(teamId, seq - 1n);
             if (!archive) return broken('missing_archive_pointer');
             if (!e.prev_hash || !archive.last_hash.equals(e.prev_hash)) return broken('prev_hash_mismatch');
             // The pointer row must say what the hashed `audit.archived` event says (while that event is live).
@@ -126,29 +106,8 @@ export class AuditVerifier {
       if (rows.length < BATCH) break;
     }
     // A signed checkpoint past the head means events were cut from the end of the chain.
-    const beyond = await this.db.queryOne<{ event_id: string; seq: string }>(
-      `SELECT event_id, seq FROM aventian_audit.audit_checkpoints
-        WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq > $2 ORDER BY seq LIMIT 1`,
-      [chain, String(lastSeq)],
-    );
+    const beyond = await this.checkpointRows.firstAfter(teamId, lastSeq);
     if (beyond) return { ok: false, checked, firstBrokenId: beyond.event_id, reason: 'truncated', seq: beyond.seq };
     return { ok: true, checked };
-  }
-
-  private async checkpoints(chain: string, from: bigint, to: bigint) {
-    const rows = await this.db.query<{
-      team_id: string | null;
-      seq: string;
-      event_id: string;
-      hash: Buffer;
-      key_id: string;
-      signature: Buffer;
-      ts: Date;
-    }>(
-      `SELECT team_id, seq, event_id, hash, key_id, signature, ts FROM aventian_audit.audit_checkpoints
-        WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = $1::uuid AND seq BETWEEN $2 AND $3`,
-      [chain, String(from), String(to)],
-    );
-    return new Map(rows.map((r) => [String(r.seq), r]));
   }
 }

@@ -8,12 +8,23 @@ import { AuditVerifier } from './audit-verifier';
 import { BackupService } from './backup.service';
 import { RetentionScheduler } from './retention.scheduler';
 import { RetentionService } from './retention.service';
+import { AuditArchivesRepository } from './repositories/audit-archives.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 
 /** Audit HTTP API (query, export, verify), retention job, archives and backups. */
 @Module({
   imports: [StorageModule, AuditCoreModule],
   controllers: [AuditController],
-  providers: [AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, RetentionScheduler, BackupService],
+  providers: [
+    AuditArchivesRepository,
+    RetentionRepository,
+    AuditQueryService,
+    AuditVerifier,
+    AuditArchiver,
+    RetentionService,
+    RetentionScheduler,
+    BackupService,
+  ],
   exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],
 })
 export class AuditModule {}

@@ -4,6 +4,8 @@ import { RequestContext } from '@avn/common';
 import { AppConfig } from '@avn/config';
 import { DatabaseService, newId } from '@avn/database';
 import { AuditSigner } from './audit-signer';
+import { AuditCheckpointsRepository } from './repositories/audit-checkpoints.repository';
+import { AuditEventsRepository, ZERO_UUID } from './repositories/audit-events.repository';
 import { canonicalJson } from './canonical-json';
 import { normalizeAuditData } from './redact';
 
@@ -39,8 +41,7 @@ export interface AuditEventRow {
   hash: Buffer;
 }
 
-/** The key of a chain in SQL (`coalesce(team_id, ZERO_UUID)`): the platform chain is team_id NULL. */
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+export { ZERO_UUID };
 
 /** The fields an event's hash covers (also the archived form, with the hashes added). */
 export function hashedFields(e: Omit<AuditEventRow, 'prev_hash' | 'hash'>): Record<string, unknown> {
@@ -90,6 +91,8 @@ const lowerOrNull = (v: string | null | undefined): string | null => (v ? v.toLo
 export class AuditService {
   constructor(
     private readonly db: DatabaseService,
+    private readonly events: AuditEventsRepository,
+    private readonly checkpoints: AuditCheckpointsRepository,
     private readonly config: AppConfig,
     private readonly signer: AuditSigner,
   ) {}
@@ -106,19 +109,10 @@ export class AuditService {
 
     return this.db.transaction(
       async () => {
-        const [lock] = await this.db.query<{ iso: string }>(
-          `SELECT pg_advisory_xact_lock(hashtext('audit-chain'), hashtext($1)), current_setting('transaction_isolation') AS iso`,
-          [teamId ?? 'platform'],
-        );
+        const iso = await this.events.lockChain(teamId);
         // A snapshot older than the lock could miss the previous writer's event: fail loudly, not with a 409.
-        if (lock?.iso !== 'read committed') throw new Error(`AuditService.record needs a READ COMMITTED transaction (got ${lock?.iso})`);
-        // Backward scan of uq_audit_chain_seq: O(log n) whatever the chain length.
-        const head = await this.db.queryOne<{ seq: string; hash: Buffer }>(
-          `SELECT seq, hash FROM aventian_audit.audit_events
-            WHERE coalesce(team_id, '${ZERO_UUID}'::uuid) = coalesce($1::uuid, '${ZERO_UUID}'::uuid)
-            ORDER BY coalesce(team_id, '${ZERO_UUID}'::uuid) DESC, seq DESC LIMIT 1`,
-          [teamId],
-        );
+        if (iso !== 'read committed') throw new Error(`AuditService.record needs a READ COMMITTED transaction (got ${iso})`);
+        const head = await this.events.head(teamId);
         const row = {
           id: newId(),
           team_id: teamId,
@@ -135,27 +129,7 @@ export class AuditService {
         };
         const prevHash = head?.hash ?? null;
         const hash = chainHash(prevHash, hashPayload(row));
-        await this.db.query(
-          `INSERT INTO aventian_audit.audit_events
-             (id, team_id, seq, ts, actor_id, actor_type, action, target_type, target_id, data, request_id, ip, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [
-            row.id,
-            row.team_id,
-            row.seq,
-            row.ts,
-            row.actor_id,
-            row.actor_type,
-            row.action,
-            row.target_type,
-            row.target_id,
-            JSON.stringify(row.data),
-            row.request_id,
-            row.ip,
-            prevHash,
-            hash,
-          ],
-        );
+        await this.events.insert({ ...row, prev_hash: prevHash, hash });
         if (BigInt(row.seq) % BigInt(this.config.AUDIT_CHECKPOINT_INTERVAL) === 0n) {
           await this.checkpoint({ teamId, seq: row.seq, eventId: row.id, hash, ts: row.ts });
         }
@@ -167,10 +141,6 @@ export class AuditService {
 
   private async checkpoint(s: { teamId: string | null; seq: string; eventId: string; hash: Buffer; ts: Date }): Promise<void> {
     const { keyId, signature } = await this.signer.sign(s);
-    await this.db.query(
-      `INSERT INTO aventian_audit.audit_checkpoints (id, team_id, seq, event_id, hash, key_id, signature, ts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [newId(), s.teamId, s.seq, s.eventId, s.hash, keyId, signature, s.ts],
-    );
+    await this.checkpoints.insert({ id: newId(), ...s, keyId, signature });
   }
 }

@@ -9,6 +9,7 @@ import { AppConfig } from '@avn/config';
 import { SecretProvider } from '@avn/crypto';
 import { createDecryptStream, createEncryptStream } from './encrypted-stream';
 import { ObjectStore, StoredObject } from '@avn/storage';
+import { countUserRelations, ensureAppRole } from './repositories/restore-target.queries';
 
 export const BACKUP_PREFIX = 'backups/';
 
@@ -159,16 +160,10 @@ export class BackupService {
     const client = new Client({ connectionString: url, ssl: this.config.DATABASE_SSL ? { rejectUnauthorized: false } : undefined });
     await client.connect();
     try {
-      const { rows } = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`,
-      );
-      if (Number(rows[0].n) > 0) throw new BackupError('the target database is not empty; restore only into a new, empty database');
-      const role = this.config.DATABASE_APP_ROLE;
-      // Grants in the dump name the app role; on a fresh cluster it must exist first.
-      await client.query(
-        `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$`,
-      );
+      if ((await countUserRelations(client)) > 0) {
+        throw new BackupError('the target database is not empty; restore only into a new, empty database');
+      }
+      await ensureAppRole(client, this.config.DATABASE_APP_ROLE);
     } finally {
       await client.end();
     }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@avn/config';
-import { DATABASE_HANDLE, DatabaseService } from '@avn/database';
-import type { DatabaseHandle } from '@avn/database';
 import { ArchiveResult, AuditArchiver } from './audit-archiver';
+import { ActivityLogRepository } from './repositories/activity-log.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 
 /** One short-term-state table: rows matching any criterion whose columns exist, older than the cutoff, go. */
 export interface RetentionRule {
@@ -20,10 +20,7 @@ const c = (sql: string, ...columns: string[]) => ({ columns, sql });
  * brief (aventian.invitations, aventian.mail_outbox) and the tbl_ names in use are listed.
  */
 export const DEFAULT_RETENTION_RULES: RetentionRule[] = [
-  // Sessions end by revocation or expiry; their refresh tokens go with them (ON DELETE CASCADE).
-  { table: 'aventian.sessions', criteria: [c('revoked_at < $1', 'revoked_at'), c('expires_at < $1', 'expires_at')] },
-  // Only expired refresh tokens: a rotated one of a live session is still needed for reuse detection.
-  { table: 'aventian.refresh_tokens', criteria: [c('expires_at < $1', 'expires_at')] },
+  // Not sessions or refresh tokens: identity's SessionsJanitor is their one owner.
   ...['aventian.tbl_invitations', 'aventian.invitations'].map((table) => ({
     table,
     criteria: [c('accepted_at < $1', 'accepted_at'), c('revoked_at < $1', 'revoked_at'), c('expires_at < $1', 'expires_at')],
@@ -58,25 +55,22 @@ export class RetentionService {
   rules: RetentionRule[] = DEFAULT_RETENTION_RULES;
 
   constructor(
-    private readonly db: DatabaseService,
+    private readonly repo: RetentionRepository,
+    private readonly activity: ActivityLogRepository,
     private readonly config: AppConfig,
     private readonly archiver: AuditArchiver,
-    @Inject(DATABASE_HANDLE) private readonly handle: DatabaseHandle,
   ) {}
 
   async run(options: { rules?: RetentionRule[] } = {}): Promise<RetentionReport> {
     const started = Date.now();
-    return this.withLock(
+    return this.repo.withExclusiveRun(
+      LOCK_KEY,
       async () => {
         const tables = [];
         for (const rule of options.rules ?? this.rules) tables.push(await this.purgeTable(rule));
         let activityDeleted = 0;
         for (;;) {
-          const r = await this.db.queryOne<{ n: string }>(`SELECT aventian_audit.purge_activity_log($1, $2) AS n`, [
-            this.config.RETENTION_DAYS,
-            BATCH,
-          ]);
-          const n = Number(r?.n ?? 0);
+          const n = await this.activity.purgeOlderThan(this.config.RETENTION_DAYS, BATCH);
           activityDeleted += n;
           if (n < BATCH) break;
         }
@@ -103,47 +97,23 @@ export class RetentionService {
   private async purgeTable(rule: RetentionRule): Promise<RetentionReport['tables'][number]> {
     const days = this.overrides().get(rule.table) ?? this.config.RETENTION_DAYS;
     const [schema, name] = rule.table.split('.');
-    const columns = await this.db.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
-      [schema, name],
-    );
-    if (columns.length === 0) return { table: rule.table, days, deleted: 0, skipped: 'no such table' };
-    const have = new Set(columns.map((c) => c.column_name));
+    const have = await this.repo.columnsOf(schema, name);
+    if (have.size === 0) return { table: rule.table, days, deleted: 0, skipped: 'no such table' };
     const criteria = rule.criteria.filter((x) => x.columns.every((col) => have.has(col)));
     if (criteria.length === 0 || !have.has('id')) return { table: rule.table, days, deleted: 0, skipped: 'no known columns' };
     const cutoff = new Date(Date.now() - days * 86_400_000);
-    const qualified = `"${schema}"."${name}"`;
     let deleted = 0;
     for (;;) {
-      // Platform scope: these tables may have RLS; retention is a trusted job across tenants.
-      const n = await this.db.asPlatform(async () => {
-        const r = await this.db.execute(
-          `DELETE FROM ${qualified} WHERE id IN (SELECT id FROM ${qualified} WHERE ${criteria.map((x) => `(${x.sql})`).join(' OR ')} LIMIT ${BATCH})`,
-          [cutoff],
-        );
-        return r.rowCount;
-      });
+      const n = await this.repo.deleteBatch(
+        schema,
+        name,
+        criteria.map((x) => x.sql),
+        cutoff,
+        BATCH,
+      );
       deleted += n;
       if (n < BATCH) break;
     }
     return { table: rule.table, days, deleted };
-  }
-
-  private async withLock<T>(fn: () => Promise<T>, onBusy: () => T): Promise<T> {
-    // PGlite: one in-process backend (and one connection), hence one instance: no lock needed.
-    if (this.handle.kind === 'pglite') return fn();
-    const runner = this.handle.dataSource.createQueryRunner();
-    try {
-      await runner.connect();
-      const [row] = (await runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`)) as { ok: boolean }[];
-      if (!row?.ok) return onBusy();
-      try {
-        return await fn();
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
-      }
-    } finally {
-      await runner.release();
-    }
   }
 }

@@ -345,7 +345,7 @@ export class AppConfig {
   @Max(7 * 24 * 60)
   RETENTION_JOB_INTERVAL_MINUTES = 60;
 
-  /** Per-table retention overrides in days, e.g. "aventian.sessions=30,aventian.mail_outbox=2". */
+  /** Per-table retention overrides in days, e.g. "aventian.tbl_invitations=30,aventian.tbl_mail_outbox=2". */
   @Matches(/^([a-z_]+\.[a-z_]+=\d{1,4})?(,[a-z_]+\.[a-z_]+=\d{1,4})*$/, { message: 'must be schema.table=days[,schema.table=days...]' })
   RETENTION_TABLE_DAYS = '';
 

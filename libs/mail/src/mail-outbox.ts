@@ -1,16 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@avn/config';
-import { DatabaseService, newId } from '@avn/database';
+import { newId } from '@avn/database';
 import { MailDeliveryError, MailMessage, MailTransport } from './mail-message';
-
-interface OutboxRow {
-  id: string;
-  to_address: string;
-  subject: string;
-  body_text: string;
-  body_html: string | null;
-  attempts: number;
-}
+import { MailOutboxRepository, OutboxRow } from './mail-outbox.repository';
 
 export interface DispatchReport {
   sent: number;
@@ -46,17 +38,14 @@ export class MailOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private stopped = false;
 
   constructor(
-    private readonly db: DatabaseService,
+    private readonly outbox: MailOutboxRepository,
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
   ) {}
 
   async enqueue(message: MailMessage): Promise<{ id: string }> {
     const id = newId();
-    await this.db.query(
-      `INSERT INTO aventian.tbl_mail_outbox (id, to_address, subject, body_text, body_html) VALUES ($1, $2, $3, $4, $5)`,
-      [id, message.to, message.subject, message.text, message.html ?? null],
-    );
+    await this.outbox.insert({ id, to: message.to, subject: message.subject, text: message.text, html: message.html ?? null });
     return { id };
   }
 
@@ -103,20 +92,9 @@ export class MailOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Claims due rows: one short transaction, the lease is the pushed-forward next_attempt_at. */
+  /** Claims due rows: one short statement, the lease is the pushed-forward next_attempt_at. */
   private claim(): Promise<OutboxRow[]> {
-    return this.db.query<OutboxRow>(
-      `UPDATE aventian.tbl_mail_outbox o
-          SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-         FROM (SELECT id FROM aventian.tbl_mail_outbox
-                WHERE status = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED) due
-        WHERE o.id = due.id
-        RETURNING o.id, o.to_address, o.subject, o.body_text, o.body_html, o.attempts`,
-      [BATCH_SIZE, LEASE_SECONDS],
-    );
+    return this.outbox.claimDue(BATCH_SIZE, LEASE_SECONDS);
   }
 
   private async deliver(row: OutboxRow, report: DispatchReport): Promise<void> {
@@ -134,25 +112,16 @@ export class MailOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       if (permanent || row.attempts >= MAIL_MAX_ATTEMPTS) {
         report.failed++;
         this.logger.warn(`mail ${row.id} given up after ${row.attempts} attempt(s): ${message}`);
-        await this.db.query(
-          `UPDATE aventian.tbl_mail_outbox SET status = 'failed', last_error = $2, body_text = '', body_html = NULL WHERE id = $1`,
-          [row.id, message],
-        );
+        await this.outbox.markFailed(row.id, message);
       } else {
         report.retried++;
         const delay = backoffSeconds(row.attempts);
         this.logger.warn(`mail ${row.id} attempt ${row.attempts} failed, retry in ${delay}s: ${message}`);
-        await this.db.query(
-          `UPDATE aventian.tbl_mail_outbox SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`,
-          [row.id, message, delay],
-        );
+        await this.outbox.scheduleRetry(row.id, message, delay);
       }
       return;
     }
     report.sent++;
-    await this.db.query(
-      `UPDATE aventian.tbl_mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL, body_text = '', body_html = NULL WHERE id = $1`,
-      [row.id],
-    );
+    await this.outbox.markSent(row.id);
   }
 }

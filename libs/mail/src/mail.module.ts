@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { AppConfig } from '@avn/config';
 import { MailTransport } from './mail-message';
 import { MailOutbox } from './mail-outbox';
+import { MailOutboxRepository } from './mail-outbox.repository';
 import { LogMailTransport, SmtpMailTransport } from './transports';
 
 /** The outbox: a module that sends mail imports this and enqueues inside its own transaction. */
@@ -19,6 +20,7 @@ import { LogMailTransport, SmtpMailTransport } from './transports';
         return new LogMailTransport();
       },
     },
+    MailOutboxRepository,
     MailOutbox,
   ],
   exports: [MailOutbox],

@@ -6,4 +6,5 @@ export * from './keys/product-key';
 export * from './subscriptions/subscriptions.service';
 export * from './subscriptions/subscriptions.dto';
 export * from './vault/connection-vault.service';
+export * from './vault/vault.repository';
 export * from './keys/product-key.verifier';

@@ -14,6 +14,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { ConnectionVault } from './vault/connection-vault.service';
 import { DbConnectionReader } from './vault/db-connection-reader.service';
+import { VaultRepository } from './vault/vault.repository';
 
 /**
  * Master products, product API keys, privileges and role templates, subscriptions with
@@ -33,6 +34,7 @@ import { DbConnectionReader } from './vault/db-connection-reader.service';
     SubscriptionsRepository,
     ProvisioningRunner,
     SubscriptionsService,
+    VaultRepository,
     ConnectionVault,
     DbConnectionReader,
   ],

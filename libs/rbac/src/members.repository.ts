@@ -31,6 +31,11 @@ export class MembersRepository {
   }
 
   /** Member of an active team. */
+  /** The user exists (any status): a membership may only name a real user. */
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.db.queryOne(`SELECT 1 FROM aventian.tbl_users WHERE id = $1`, [userId])) !== undefined;
+  }
+
   isMember(teamId: string, userId: string): Promise<boolean> {
     return this.db.inTeam(teamId, async () => {
       const row = await this.db.queryOne(

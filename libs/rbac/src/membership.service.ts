@@ -53,8 +53,7 @@ export class MembershipService {
   async addMember(teamId: string, userId: string, roleCodes: string[], grantedBy?: string): Promise<void> {
     await this.db.inTeam(teamId, async () => {
       if (!(await this.teams.findActive(teamId))) throw Errors.notFound('Team');
-      const user = await this.db.queryOne(`SELECT 1 FROM aventian.tbl_users WHERE id = $1`, [userId]);
-      if (!user) throw Errors.notFound('User');
+      if (!(await this.members.userExists(userId))) throw Errors.notFound('User');
       const roles = await this.resolveRoles(teamId, roleCodes);
       const added = await this.members.insert(teamId, userId);
       const granted: string[] = [];

@@ -6,6 +6,8 @@ import { LockedAccessCheck } from './actor-access';
 import { MembersController } from './members.controller';
 import { MembersRepository } from './members.repository';
 import { MembershipService } from './membership.service';
+import { PlatformAdminsRepository } from './platform-admins.repository';
+import { PlatformAdminsService } from './platform-admins.service';
 import { RoleAssignmentsService } from './role-assignments.service';
 import { RolesController } from './roles.controller';
 import { RolesRepository } from './roles.repository';
@@ -33,7 +35,9 @@ import { RbacUserAccessReader } from './user-access.reader';
     AccessRepository,
     RbacUserAccessReader,
     LockedAccessCheck,
+    PlatformAdminsRepository,
+    PlatformAdminsService,
   ],
-  exports: [TeamsService, MembershipService, RoleAssignmentsService, RbacUserAccessReader],
+  exports: [TeamsService, MembershipService, RoleAssignmentsService, PlatformAdminsService, RbacUserAccessReader],
 })
 export class RbacModule {}

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@avn/config';
-import { PasswordHasher } from '@avn/crypto';
-import { DatabaseService, newId } from '@avn/database';
+import { normalizeEmail, UsersService } from '@avn/identity';
+import { PlatformAdminsService } from '@avn/rbac';
 
 export interface BootstrapResult {
   /** Set only when this start created the admin. */
@@ -14,8 +14,9 @@ const EMBEDDED_ADMIN_EMAIL = 'admin@localhost';
 /**
  * Creates the first platform admin on an empty installation: from AVN_BOOTSTRAP_ADMIN_EMAIL /
  * AVN_BOOTSTRAP_ADMIN_PASSWORD, or (embedded default only) admin@localhost with a random password
- * that is printed once. Idempotent: does nothing once any platform admin exists; a transaction
- * advisory lock keeps two instances starting together from racing.
+ * that is printed once. Idempotent: does nothing once any platform admin exists (rbac serialises
+ * instances starting together). The account goes through UsersService (an existing account of the
+ * address is promoted, its password unchanged); the grant is audited.
  */
 @Injectable()
 export class BootstrapAdminService {
@@ -23,8 +24,8 @@ export class BootstrapAdminService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly db: DatabaseService,
-    private readonly hasher: PasswordHasher,
+    private readonly users: UsersService,
+    private readonly admins: PlatformAdminsService,
   ) {}
 
   async run(): Promise<BootstrapResult> {
@@ -33,32 +34,13 @@ export class BootstrapAdminService {
     const email = configured ? this.config.AVN_BOOTSTRAP_ADMIN_EMAIL! : EMBEDDED_ADMIN_EMAIL;
     const generatedPassword = configured ? undefined : randomBytes(18).toString('base64url');
     const password = configured ? this.config.AVN_BOOTSTRAP_ADMIN_PASSWORD! : generatedPassword!;
-    const passwordHash = await this.hasher.hash(password);
 
-    return this.db.asPlatform(async () => {
-      await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('aventian.bootstrap-admin'))`);
-      const existing = await this.db.queryOne(
-        `SELECT 1 FROM aventian.tbl_platform_role_assignments a
-           JOIN aventian.tbl_roles r ON r.id = a.role_id AND r.code = 'platform_admin' AND r.team_id IS NULL
-         LIMIT 1`,
-      );
-      if (existing) return {};
-      const normalized = email.trim().toLowerCase();
-      const user = await this.db.queryOne<{ id: string }>(
-        `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name, password_hash, password_changed_at)
-         VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (email_normalized) DO UPDATE SET updated_at = aventian.tbl_users.updated_at
-         RETURNING id`,
-        [newId(), email.trim(), normalized, 'Platform admin', passwordHash],
-      );
-      await this.db.query(
-        `INSERT INTO aventian.tbl_platform_role_assignments (id, user_id, role_id)
-         SELECT $1, $2, r.id FROM aventian.tbl_roles r WHERE r.code = 'platform_admin' AND r.team_id IS NULL
-         ON CONFLICT (user_id, role_id) DO NOTHING`,
-        [newId(), user!.id],
-      );
-      this.logger.log(`created the first platform admin ${normalized}`);
-      return { created: { email: normalized, generatedPassword } };
+    const admin = await this.admins.bootstrapFirst(async () => {
+      const { user } = await this.users.provisionAccount({ email, displayName: 'Platform admin', password });
+      return { userId: user.id, email: normalizeEmail(email) };
     });
+    if (!admin) return {};
+    this.logger.log(`created the first platform admin ${admin.email}`);
+    return { created: { email: admin.email, generatedPassword } };
   }
 }

@@ -1,11 +1,15 @@
 import { RetentionService } from '@avn/audit';
+import { SessionsJanitor } from '@avn/identity';
 import type { CliCommand } from '../cli-command';
 
 export const retentionRunCommand: CliCommand = {
   name: 'retention:run',
-  description: 'Delete expired short-term state and activity log, archive audit events past AUDIT_RETENTION_DAYS',
+  description: 'Delete ended sessions, expired short-term state and activity log, archive audit events past AUDIT_RETENTION_DAYS',
   async run(_args, ctx) {
     const app = await ctx.app();
+    // Sessions have one owner (identity's janitor, hourly in the API); a one-shot run sweeps them too.
+    const swept = await app.get(SessionsJanitor).sweep();
+    ctx.out(`aventian.sessions: ${swept.sessions} ended sessions deleted; aventian.refresh_tokens: ${swept.refreshTokens} deleted`);
     const report = await app.get(RetentionService).run();
     if (report.skippedLocked) {
       ctx.out('another instance is running retention; nothing done');

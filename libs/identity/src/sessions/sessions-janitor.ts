@@ -1,20 +1,24 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DatabaseService } from '@avn/database';
+import { SessionsRepository } from './sessions.repository';
 
 const INTERVAL_MS = 60 * 60 * 1000;
 const BATCH = 5000;
+/** Ended sessions are kept this long (a revoked session's row explains a 401 for a day), then deleted. */
+const GRACE_DAYS = 1;
 
 /**
- * Deletes dead sessions (expired, or revoked more than a day ago) and expired rotated refresh
- * tokens, hourly and in batches, so the tables stay the size of the live population. Deleting is
- * always safe: an access token whose session row is gone fails the liveness check.
+ * The one owner of session cleanup (retention does not touch sessions): deletes ended sessions
+ * (expired, or revoked more than a day ago) and expired rotated refresh tokens, hourly in the API
+ * and on `npm run cli -- retention-run`, in batches, so the tables stay the size of the live
+ * population. Deleting is always safe: an access token whose session row is gone fails the
+ * liveness check, and a session's refresh tokens go with it (ON DELETE CASCADE).
  */
 @Injectable()
 export class SessionsJanitor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionsJanitor.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly sessions: SessionsRepository) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(
@@ -30,27 +34,19 @@ export class SessionsJanitor implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** Returns how many sessions and refresh tokens were deleted. */
   async sweep(): Promise<{ sessions: number; refreshTokens: number }> {
-    let sessions = 0;
-    let refreshTokens = 0;
-    for (;;) {
-      const r = await this.db.execute(
-        `DELETE FROM aventian.sessions WHERE id IN (
-           SELECT id FROM aventian.sessions
-            WHERE expires_at < now() - interval '1 day' OR (status = 'revoked' AND revoked_at < now() - interval '1 day')
-            LIMIT ${BATCH})`,
-      );
-      sessions += r.rowCount;
-      if (r.rowCount < BATCH) break;
-    }
-    for (;;) {
-      const r = await this.db.execute(
-        `DELETE FROM aventian.refresh_tokens WHERE id IN (
-           SELECT id FROM aventian.refresh_tokens WHERE status = 'rotated' AND expires_at < now() LIMIT ${BATCH})`,
-      );
-      refreshTokens += r.rowCount;
-      if (r.rowCount < BATCH) break;
-    }
+    const sessions = await drain(() => this.sessions.deleteEnded(GRACE_DAYS, BATCH));
+    const refreshTokens = await drain(() => this.sessions.deleteExpiredRotatedTokens(BATCH));
     if (sessions + refreshTokens > 0) this.logger.log(`deleted ${sessions} dead sessions and ${refreshTokens} expired refresh tokens`);
     return { sessions, refreshTokens };
+  }
+}
+
+/** Runs a batched delete until a batch comes back short; returns the total. */
+async function drain(batch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await batch();
+    total += n;
+    if (n < BATCH) return total;
   }
 }

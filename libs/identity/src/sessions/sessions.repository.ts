@@ -131,4 +131,26 @@ export class SessionsRepository {
     );
     return rows.map((r) => r.id);
   }
+
+  /** Deletes up to `limit` sessions that ended (expired or revoked) more than `graceDays` ago; returns how many. */
+  async deleteEnded(graceDays: number, limit: number): Promise<number> {
+    const r = await this.db.execute(
+      `DELETE FROM aventian.sessions WHERE id IN (
+         SELECT id FROM aventian.sessions
+          WHERE expires_at < now() - make_interval(days => $1) OR (status = 'revoked' AND revoked_at < now() - make_interval(days => $1))
+          LIMIT $2)`,
+      [graceDays, limit],
+    );
+    return r.rowCount;
+  }
+
+  /** Deletes up to `limit` rotated refresh tokens past their expiry (no longer needed for reuse detection). */
+  async deleteExpiredRotatedTokens(limit: number): Promise<number> {
+    const r = await this.db.execute(
+      `DELETE FROM aventian.refresh_tokens WHERE id IN (
+         SELECT id FROM aventian.refresh_tokens WHERE status = 'rotated' AND expires_at < now() LIMIT $1)`,
+      [limit],
+    );
+    return r.rowCount;
+  }
 }

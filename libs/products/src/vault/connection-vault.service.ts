@@ -10,26 +10,7 @@ import {
   wrapDataKey,
 } from '@avn/crypto';
 import { DatabaseService, newId } from '@avn/database';
-
-interface DataKeyRow {
-  id: string;
-  team_id: string;
-  wrapped_key: Buffer;
-  kek_id: string;
-  kek_version: string;
-}
-
-/** A connection row joined with its data key (see `ConnectionVault.selectSql`). */
-export interface ConnectionRow {
-  team_id: string;
-  product_code: string;
-  ciphertext: Buffer;
-  dek_id: string;
-  dek_team_id: string;
-  wrapped_key: Buffer;
-  kek_id: string;
-  kek_version: string;
-}
+import { ConnectionRow, DataKeyRow, VaultRepository } from './vault.repository';
 
 export interface RotationReport {
   kek: { id: string; version: string };
@@ -65,6 +46,7 @@ export class ConnectionVault {
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly repo: VaultRepository,
     private readonly secrets: SecretProvider,
   ) {}
 
@@ -72,15 +54,10 @@ export class ConnectionVault {
   async store(teamId: string, productId: string, productCode: string, connectionString: string): Promise<void> {
     const dek = await this.activeDataKey(teamId);
     const ciphertext = encryptWithKey(dek.key, Buffer.from(connectionString, 'utf8'), connectionAad(teamId, productCode));
-    await this.db.query(
-      `INSERT INTO aventian.team_db_connections (id, team_id, product_id, data_key_id, ciphertext)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (team_id, product_id) DO UPDATE SET data_key_id = EXCLUDED.data_key_id, ciphertext = EXCLUDED.ciphertext`,
-      [newId(), teamId, productId, dek.id, ciphertext],
-    );
+    await this.repo.upsertConnection(teamId, { id: newId(), productId, dataKeyId: dek.id, ciphertext });
   }
 
-  /** Decrypts a row read with `ConnectionVault.selectSql`; throws DecryptionError (fail closed) on any tampering or mismatch. */
+  /** Decrypts a row read with `VaultRepository.selectSql`; throws DecryptionError (fail closed) on any tampering or mismatch. */
   async decrypt(row: ConnectionRow): Promise<string> {
     const key = await this.unwrap({
       id: row.dek_id,
@@ -106,9 +83,7 @@ export class ConnectionVault {
       reencryptedRows: 0,
       failed: 0,
     };
-    const ids = await this.db.asPlatform(() =>
-      this.db.query<{ id: string; team_id: string }>('SELECT id, team_id FROM aventian.team_data_keys ORDER BY id'),
-    );
+    const ids = await this.db.asPlatform(() => this.repo.listAllDataKeys());
     for (const { id } of ids) {
       try {
         if (await this.rewrap(id, kek)) report.rewrapped++;
@@ -135,20 +110,12 @@ export class ConnectionVault {
 
   private async rewrap(dataKeyId: string, kek: Kek): Promise<boolean> {
     return this.db.asPlatform(async () => {
-      const row = await this.db.queryOne<DataKeyRow>(
-        'SELECT id, team_id, wrapped_key, kek_id, kek_version FROM aventian.team_data_keys WHERE id = $1 FOR UPDATE',
-        [dataKeyId],
-      );
+      const row = await this.repo.lockDataKey(dataKeyId);
       if (!row || (row.kek_id === kek.id && row.kek_version === kek.version)) return false;
       const old = await this.secrets.kek(row.kek_id, row.kek_version);
       const aad = dataKeyAad(row.team_id, row.id);
       const plain = unwrapDataKey(old, row.wrapped_key, aad);
-      await this.db.query('UPDATE aventian.team_data_keys SET wrapped_key = $2, kek_id = $3, kek_version = $4 WHERE id = $1', [
-        row.id,
-        wrapDataKey(kek, plain, aad),
-        kek.id,
-        kek.version,
-      ]);
+      await this.repo.rewrapDataKey(row.id, wrapDataKey(kek, plain, aad), kek);
       return true;
     });
   }
@@ -156,66 +123,48 @@ export class ConnectionVault {
   private async reencryptTeam(teamId: string, kek: Kek): Promise<number> {
     return this.db.inTeam(teamId, async () => {
       // Lock the team's keys: a concurrent store() waits, then writes with the new active key.
-      const keys = await this.db.query<DataKeyRow>(
-        'SELECT id, team_id, wrapped_key, kek_id, kek_version FROM aventian.team_data_keys WHERE team_id = $1 FOR UPDATE',
-        [teamId],
-      );
-      await this.db.query(`UPDATE aventian.team_data_keys SET status = 'retired' WHERE team_id = $1 AND status = 'active'`, [teamId]);
+      const keys = await this.repo.lockTeamDataKeys(teamId);
+      await this.repo.retireActiveDataKey(teamId);
       const fresh = await this.insertDataKey(teamId, kek);
       const byId = new Map(keys.map((k) => [k.id, k]));
-      const rows = await this.db.query<{ id: string; data_key_id: string; ciphertext: Buffer; product_code: string }>(
-        `SELECT c.id, c.data_key_id, c.ciphertext, p.code AS product_code
-           FROM aventian.team_db_connections c JOIN aventian.tbl_master_products p ON p.id = c.product_id
-          WHERE c.team_id = $1 FOR UPDATE OF c`,
-        [teamId],
-      );
+      const rows = await this.repo.lockTeamConnections(teamId);
       for (const row of rows) {
         const dek = byId.get(row.data_key_id);
         if (!dek) throw new DecryptionError();
         const plain = decryptWithKey(await this.unwrap(dek), row.ciphertext, connectionAad(teamId, row.product_code));
-        await this.db.query('UPDATE aventian.team_db_connections SET data_key_id = $2, ciphertext = $3 WHERE id = $1', [
+        await this.repo.reencryptConnection(
+          teamId,
           row.id,
           fresh.id,
           encryptWithKey(fresh.key, plain, connectionAad(teamId, row.product_code)),
-        ]);
+        );
       }
-      await this.db.query(
-        `DELETE FROM aventian.team_data_keys k WHERE k.team_id = $1 AND k.status = 'retired'
-           AND NOT EXISTS (SELECT 1 FROM aventian.team_db_connections c WHERE c.data_key_id = k.id)`,
-        [teamId],
-      );
+      await this.repo.deleteUnusedRetiredKeys(teamId);
       return rows.length;
     });
   }
 
   /** The team's active DEK, created on first use (concurrent creators converge on one row). */
   private async activeDataKey(teamId: string): Promise<{ id: string; key: Buffer }> {
-    const existing = await this.findActive(teamId);
+    const existing = await this.repo.findActiveDataKey(teamId);
     if (existing) return { id: existing.id, key: await this.unwrap(existing) };
     return this.insertDataKey(teamId, await this.secrets.currentKek());
-  }
-
-  private findActive(teamId: string): Promise<DataKeyRow | undefined> {
-    return this.db.queryOne<DataKeyRow>(
-      `SELECT id, team_id, wrapped_key, kek_id, kek_version FROM aventian.team_data_keys WHERE team_id = $1 AND status = 'active'`,
-      [teamId],
-    );
   }
 
   private async insertDataKey(teamId: string, kek: Kek): Promise<{ id: string; key: Buffer }> {
     const id = newId();
     const key = generateDataKey();
-    const inserted = await this.db.queryOne<{ id: string }>(
-      `INSERT INTO aventian.team_data_keys (id, team_id, wrapped_key, kek_id, kek_version)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (team_id) WHERE status = 'active' DO NOTHING RETURNING id`,
-      [id, teamId, wrapDataKey(kek, key, dataKeyAad(teamId, id)), kek.id, kek.version],
-    );
+    const inserted = await this.repo.insertActiveDataKey(teamId, {
+      id,
+      wrappedKey: wrapDataKey(kek, key, dataKeyAad(teamId, id)),
+      kekId: kek.id,
+      kekVersion: kek.version,
+    });
     if (inserted) {
       this.remember(id, key);
       return { id, key };
     }
-    const winner = await this.findActive(teamId);
+    const winner = await this.repo.findActiveDataKey(teamId);
     if (!winner) throw new Error('data key vanished');
     return { id: winner.id, key: await this.unwrap(winner) };
   }
@@ -233,12 +182,4 @@ export class ConnectionVault {
     if (this.dekCache.size >= DEK_CACHE_MAX) this.dekCache.clear();
     this.dekCache.set(id, { key, at: Date.now() });
   }
-
-  /** Loads the row + DEK needed to decrypt a team's connection for a product (no status checks). */
-  static readonly selectSql = `
-    SELECT c.team_id, p.code AS product_code, c.ciphertext,
-           k.id AS dek_id, k.team_id AS dek_team_id, k.wrapped_key, k.kek_id, k.kek_version
-      FROM aventian.team_db_connections c
-      JOIN aventian.tbl_master_products p ON p.id = c.product_id
-      JOIN aventian.team_data_keys k ON k.id = c.data_key_id`;
 }

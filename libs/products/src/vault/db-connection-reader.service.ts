@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@avn/audit';
 import { Errors, ProductPrincipal, isUuid } from '@avn/common';
 import { DatabaseService } from '@avn/database';
-import { ConnectionRow, ConnectionVault } from './connection-vault.service';
+import { ConnectionVault } from './connection-vault.service';
+import { VaultRepository } from './vault.repository';
 
 /**
  * The product-facing read of a team's connection string. Answers only for the calling product and
@@ -15,19 +16,14 @@ export class DbConnectionReader {
   constructor(
     private readonly db: DatabaseService,
     private readonly vault: ConnectionVault,
+    private readonly repo: VaultRepository,
     private readonly audit: AuditService,
   ) {}
 
   async read(product: ProductPrincipal, teamId: string): Promise<{ teamId: string; productCode: string; connectionString: string }> {
     if (!isUuid(teamId)) throw Errors.notFound('Connection');
     return this.db.inTeam(teamId, async () => {
-      const row = await this.db.queryOne<ConnectionRow>(
-        `${ConnectionVault.selectSql}
-          JOIN aventian.tbl_team_product_assoc s ON s.team_id = c.team_id AND s.product_id = c.product_id AND s.status = 'active'
-          JOIN aventian.tbl_teams t ON t.id = c.team_id AND t.status = 'active'
-         WHERE c.team_id = $1 AND c.product_id = $2`,
-        [teamId, product.productId],
-      );
+      const row = await this.repo.findServableConnection(teamId, product.productId);
       if (!row) throw Errors.notFound('Connection');
       const connectionString = await this.vault.decrypt(row);
       await this.audit.record({
