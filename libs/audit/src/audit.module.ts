@@ -5,6 +5,7 @@ import { AuditArchiver } from './audit-archiver';
 import { AuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifier } from './audit-verifier';
+import { BackupScheduler } from './backup.scheduler';
 import { BackupService } from './backup.service';
 import { RetentionScheduler } from './retention.scheduler';
 import { RetentionService } from './retention.service';
@@ -24,7 +25,8 @@ import { RetentionRepository } from './repositories/retention.repository';
     RetentionService,
     RetentionScheduler,
     BackupService,
+    BackupScheduler,
   ],
-  exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService],
+  exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService, BackupScheduler],
 })
 export class AuditModule {}

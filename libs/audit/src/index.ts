@@ -12,4 +12,6 @@ export * from './audit-archiver';
 export * from './retention.service';
 export * from './retention.scheduler';
 export * from './backup.service';
+export * from './backup.scheduler';
+export * from './backup-drill';
 export * from './audit.module';

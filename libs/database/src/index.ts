@@ -5,3 +5,4 @@ export * from './migration-runner';
 export * from './open-database';
 export * from './uuid';
 export * from './connection-errors';
+export * from './advisory-lock';

@@ -84,6 +84,10 @@ export class MetricsService {
     return (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
+  gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
+    return (this.registry.getSingleMetric(name) as Gauge<L>) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
   histogram<L extends string>(name: string, help: string, labelNames: L[] = [], buckets?: number[]): Histogram<L> {
     return (
       (this.registry.getSingleMetric(name) as Histogram<L>) ??

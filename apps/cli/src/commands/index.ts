@@ -5,6 +5,7 @@ import { auditVerifyCommand } from './audit-verify.command';
 import { retentionRunCommand } from './retention-run.command';
 import { backupCommand } from './backup.command';
 import { restoreCommand } from './restore.command';
+import { backupDrillCommand } from './backup-drill.command';
 import { keysRotateCommand } from './keys-rotate.command';
 
 /** Every operator command. Each capability adds its command file and one line here. */
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   retentionRunCommand,
   backupCommand,
   restoreCommand,
+  backupDrillCommand,
 ];
