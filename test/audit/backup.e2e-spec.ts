@@ -122,8 +122,11 @@ describe('encrypted backup and restore', () => {
     const all = await backups.list();
     expect(all.length).toBeGreaterThanOrEqual(2);
     const pruned = await backups.prune(new Date(Date.now() + 30 * 86_400_000));
-    const left = await store.list('backups/');
-    expect(left).toHaveLength(1);
+    const left = (await store.list('backups/')).map((o) => o.key);
+    // The newest dump and its manifest stay; the pruned ones go with their manifests.
+    expect(left).toHaveLength(2);
+    expect(left.filter((k) => k.endsWith('.dump.enc'))).toHaveLength(1);
+    expect(left.filter((k) => k.endsWith('.manifest.enc'))).toHaveLength(1);
     expect(pruned).toHaveLength(all.length - 1);
   });
 });
