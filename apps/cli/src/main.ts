@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   let config;
   try {
     // One-shot commands run no background jobs of the server (mail dispatch timer).
-    config = loadConfig({ ...process.env, MAIL_DISPATCH_INTERVAL_MS: '0' });
+    config = loadConfig({ ...process.env, MAIL_DISPATCH_INTERVAL_MS: '0', BACKUP_SCHEDULE: '', AUDIT_ANCHOR_JOB: 'off' });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

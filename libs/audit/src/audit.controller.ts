@@ -6,6 +6,7 @@ import { CSV_COLUMNS, exportStream } from './audit-export';
 import { AuditQueryService } from './audit-query.service';
 import { AuditSigner } from './audit-signer';
 import { AuditVerifier } from './audit-verifier';
+import { AuditAnchors } from './audit-anchors';
 import {
   ActivityPageDto,
   ActivityQueryDto,
@@ -38,6 +39,7 @@ export class AuditController {
   constructor(
     private readonly query: AuditQueryService,
     private readonly verifier: AuditVerifier,
+    private readonly anchors: AuditAnchors,
     private readonly signer: AuditSigner,
   ) {}
 
@@ -86,7 +88,24 @@ export class AuditController {
   async verify(@Query() q: AuditVerifyQueryDto): Promise<AuditVerifyResultDto> {
     const teamId = q.teamId === undefined ? undefined : q.teamId === 'platform' ? null : q.teamId.toLowerCase();
     const r = await this.verifier.verify(teamId);
-    return r.ok ? { ok: true, checked: r.checked } : { ok: false, checked: r.checked, firstBrokenId: r.firstBrokenId, reason: r.reason };
+    const chainOf = (t: string | null | undefined) => (t === undefined ? undefined : (t ?? 'platform'));
+    if (!r.ok)
+      return { ok: false, checked: r.checked, firstBrokenId: r.firstBrokenId, reason: r.reason, chain: chainOf(r.teamId), seq: r.seq };
+    if (q.anchors !== 'true') return { ok: true, checked: r.checked };
+    // The database's own chain holds; now compare it with the anchors outside it.
+    const a = await this.anchors.verify(teamId);
+    return a.ok
+      ? { ok: true, checked: r.checked, anchorsChecked: a.checked }
+      : {
+          ok: false,
+          checked: r.checked,
+          anchorsChecked: a.checked,
+          firstBrokenId: a.firstBrokenId,
+          reason: a.reason,
+          chain: chainOf(a.teamId),
+          seq: a.seq,
+          sinceSeq: a.sinceSeq,
+        };
   }
 
   /** Public halves of the checkpoint signing keys, to verify checkpoints independently. */

@@ -84,6 +84,11 @@ export class AuditVerifyQueryDto {
     message: "teamId must be a UUID or 'platform'",
   })
   teamId?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Also compare the database with the anchors in the object store' })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: "anchors must be 'true' or 'false'" })
+  anchors?: 'true' | 'false';
 }
 
 export class AuditTargetDto {
@@ -130,7 +135,12 @@ export class AuditVerifyResultDto {
   @ApiProperty() ok: boolean;
   @ApiProperty({ description: 'Events checked' }) checked: number;
   @ApiPropertyOptional({ format: 'uuid' }) firstBrokenId?: string;
-  @ApiPropertyOptional({ description: 'Why the chain breaks at firstBrokenId' }) reason?: string;
+  @ApiPropertyOptional({ description: 'Why the chain breaks at firstBrokenId (anchors: truncated, anchor_mismatch, bad_anchor_signature)' })
+  reason?: string;
+  @ApiPropertyOptional({ description: "The broken chain: a team id or 'platform'" }) chain?: string;
+  @ApiPropertyOptional({ description: 'Seq where the chain breaks (anchors: the anchored seq the database lost or changed)' }) seq?: string;
+  @ApiPropertyOptional({ description: 'anchor_mismatch: the rewrite is at or after this seq' }) sinceSeq?: string;
+  @ApiPropertyOptional({ description: 'anchors=true: anchors compared' }) anchorsChecked?: number;
 }
 
 export class SigningKeyDto {

@@ -5,7 +5,10 @@ import { AuditArchiver } from './audit-archiver';
 import { AuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifier } from './audit-verifier';
+import { AuditAnchorScheduler } from './audit-anchor.scheduler';
+import { AuditAnchors } from './audit-anchors';
 import { BackupScheduler } from './backup.scheduler';
+import { AuditAnchorsRepository } from './repositories/audit-anchors.repository';
 import { BackupService } from './backup.service';
 import { RetentionScheduler } from './retention.scheduler';
 import { RetentionService } from './retention.service';
@@ -26,7 +29,20 @@ import { RetentionRepository } from './repositories/retention.repository';
     RetentionScheduler,
     BackupService,
     BackupScheduler,
+    AuditAnchorsRepository,
+    AuditAnchors,
+    AuditAnchorScheduler,
   ],
-  exports: [StorageModule, AuditQueryService, AuditVerifier, AuditArchiver, RetentionService, BackupService, BackupScheduler],
+  exports: [
+    StorageModule,
+    AuditQueryService,
+    AuditVerifier,
+    AuditArchiver,
+    RetentionService,
+    BackupService,
+    BackupScheduler,
+    AuditAnchors,
+    AuditAnchorScheduler,
+  ],
 })
 export class AuditModule {}

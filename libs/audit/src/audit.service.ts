@@ -139,7 +139,8 @@ export class AuditService {
     );
   }
 
-  private async checkpoint(s: { teamId: string | null; seq: string; eventId: string; hash: Buffer; ts: Date }): Promise<void> {
+  /** Signs and stores a checkpoint of (chain, seq); also used by the anchor job for chain heads. */
+  async checkpoint(s: { teamId: string | null; seq: string; eventId: string; hash: Buffer; ts: Date }): Promise<void> {
     const { keyId, signature } = await this.signer.sign(s);
     await this.checkpoints.insert({ id: newId(), ...s, keyId, signature });
   }

@@ -15,3 +15,5 @@ export * from './backup.service';
 export * from './backup.scheduler';
 export * from './backup-drill';
 export * from './audit.module';
+export * from './audit-anchors';
+export * from './audit-anchor.scheduler';

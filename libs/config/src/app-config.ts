@@ -335,6 +335,10 @@ export class AppConfig {
   @Max(86400)
   AUDIT_CHECKPOINT_MAX_LAG_SECONDS = 60;
 
+  /** Audit anchor job (checkpoints chain heads, writes checkpoints to the object store): auto = on except NODE_ENV=test. */
+  @IsIn(['auto', 'on', 'off'])
+  AUDIT_ANCHOR_JOB: 'auto' | 'on' | 'off' = 'auto';
+
   /** Retention job schedule: auto = on except when NODE_ENV=test. */
   @IsIn(['auto', 'on', 'off'])
   RETENTION_JOB: 'auto' | 'on' | 'off' = 'auto';

@@ -1,10 +1,10 @@
-import { AuditArchiver, AuditSigner, AuditVerifier } from '@avn/audit';
+import { AuditAnchors, AuditArchiver, AuditSigner, AuditVerifier } from '@avn/audit';
 import { isUuid } from '@avn/common';
 import type { CliCommand } from '../cli-command';
 
 export const auditVerifyCommand: CliCommand = {
   name: 'audit:verify',
-  usage: 'audit:verify [--team <teamId>|platform] [--keys] [--archives]',
+  usage: 'audit:verify [--team <teamId>|platform] [--keys] [--archives] [--anchors]',
   description: 'Walk the audit hash chain(s) and report the first broken event (exit 1 when broken)',
   async run(args, ctx) {
     const i = args.indexOf('--team');
@@ -29,6 +29,20 @@ export const auditVerifyCommand: CliCommand = {
         .verifyArchives(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
       archivesOk = a.ok;
       ctx.out(a.ok ? `ok: ${a.archives} archives (${a.events} archived events) verified` : `BROKEN ARCHIVE ${a.objectKey}: ${a.reason}`);
+    }
+    if (result.ok && args.includes('--anchors')) {
+      // The database's own chain holds; compare it with the anchors in the object store.
+      const a = await app.get(AuditAnchors).verify(team === undefined ? undefined : team === 'platform' ? null : team.toLowerCase());
+      const chain = a.teamId === undefined ? '?' : (a.teamId ?? 'platform');
+      if (a.ok) ctx.out(`ok: ${a.checked} anchors match the database`);
+      else if (a.reason === 'truncated')
+        ctx.out(`BROKEN: chain ${chain} truncated: anchored seq ${a.seq} is missing (database head: seq ${a.headSeq})`);
+      else if (a.reason === 'anchor_mismatch')
+        ctx.out(
+          `BROKEN: chain ${chain} anchor_mismatch at seq ${a.seq} (event ${a.firstBrokenId}): rewritten at or after seq ${a.sinceSeq}`,
+        );
+      else ctx.out(`BROKEN: anchor of chain ${chain} seq ${a.seq}: ${a.reason}`);
+      archivesOk &&= a.ok;
     }
     if (result.ok) {
       ctx.out(`ok: ${result.checked} events verified in ${ms} ms`);
