@@ -185,7 +185,7 @@ describe('audit chain: concurrency, checkpoints, append-only, tamper detection',
       });
       await tamper(`UPDATE aventian_audit.audit_events SET data = '{"i": 99}' WHERE id = $1`, [ids[3]]);
       const res = await t.http.get(`/v1/audit/verify?teamId=${teamId}`).set(admin.auth).expect(200);
-      expect(res.body).toEqual({ ok: false, checked: 3, firstBrokenId: ids[3], reason: 'hash_mismatch' });
+      expect(res.body).toEqual({ ok: false, checked: 3, firstBrokenId: ids[3], reason: 'hash_mismatch', chain: teamId, seq: '4' });
       // Verifying every chain finds it as well.
       const all = await t.http.get('/v1/audit/verify').set(admin.auth).expect(200);
       expect(all.body.ok).toBe(false);
