@@ -1,35 +1,10 @@
 import { Client } from 'pg';
 import { newId } from '@avn/database';
-import { SessionsService } from '@avn/identity';
-import type { TestApp } from '@avn/testing';
+import { sqlAsPlatform as sql } from '@avn/testing';
+import type { TestApp, TestUser } from '@avn/testing';
 
-export interface AuditTestUser {
-  id: string;
-  email: string;
-  auth: { Authorization: string };
-}
-
-export function sql<T = Record<string, unknown>>(t: TestApp, text: string, params: unknown[] = []): Promise<T[]> {
-  return t.db.asPlatform(() => t.db.query<T>(text, params));
-}
-
-/** A user row plus a real access token from identity's session service. */
-export async function mintUser(t: TestApp, label: string): Promise<AuditTestUser> {
-  const id = newId();
-  const email = `${label}-${id.slice(-12)}@audit.test`;
-  await sql(t, `INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)`, [id, email, label]);
-  const { accessToken } = await t.api.app.get(SessionsService, { strict: false }).issueTokens(id);
-  return { id, email, auth: { Authorization: `Bearer ${accessToken}` } };
-}
-
-export async function makePlatformAdmin(t: TestApp, userId: string): Promise<void> {
-  await sql(
-    t,
-    `INSERT INTO aventian.tbl_platform_role_assignments (user_id, role_id)
-     SELECT $1, id FROM aventian.tbl_roles WHERE team_id IS NULL AND code = 'platform_admin'`,
-    [userId],
-  );
-}
+export { makePlatformAdmin, mintUser, sqlAsPlatform as sql } from '@avn/testing';
+export type AuditTestUser = TestUser;
 
 /** A team with `owner` as team_owner; returns its id. */
 export async function teamWithOwner(t: TestApp, name: string, ownerId: string): Promise<string> {

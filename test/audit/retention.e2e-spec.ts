@@ -272,7 +272,7 @@ describe('retention: short-term state, activity log, audit archive', () => {
     expect(await sql(t, `SELECT 1 FROM aventian_audit.audit_events WHERE team_id = $1`, [teamId])).toHaveLength(1);
   });
 
-  it('the in-app schedule is off under NODE_ENV=test unless RETENTION_JOB=on; a tick runs one pass', async () => {
+  it('the in-app schedule is off with RETENTION_JOB=off (the test default); a tick runs one pass', async () => {
     const scheduler = t.api.app.get(RetentionScheduler);
     expect(scheduler.enabled).toBe(false);
     await expect(scheduler.tick()).resolves.toMatchObject({ tables: expect.any(Array) });

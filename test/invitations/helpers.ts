@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import type { TestApp } from '@avn/testing';
+import { PASSWORD, signup, uniqueEmail } from '@avn/testing';
+import type { SignedUp, TestApp } from '@avn/testing';
 
-export const PASSWORD = 'correct horse battery staple 42';
+export { bearer, PASSWORD, uniqueEmail } from '@avn/testing';
+export type { SignedUp } from '@avn/testing';
 
-export interface SignedUp {
-  userId: string;
-  teamId: string;
-  email: string;
-  accessToken: string;
-}
-
-export const uniqueEmail = (name: string): string => `${name}-${randomBytes(4).toString('hex')}@example.test`;
-
-export async function signUp(t: TestApp, name: string, email = uniqueEmail(name)): Promise<SignedUp> {
-  const res = await t.http.post('/v1/auth/signup').send({ email, password: PASSWORD, displayName: name, teamName: `${name}'s team` });
-  if (res.status !== 201) throw new Error(`signup ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return { userId: res.body.user.id, teamId: res.body.team.id, email, accessToken: res.body.accessToken };
+/** A new account owning a new team; `email` defaults to a unique address. */
+export function signUp(t: TestApp, name: string, email = uniqueEmail(name)): Promise<SignedUp> {
+  return signup(t, name, { email, teamName: `${name}'s team` });
 }
 
 export async function login(t: TestApp, email: string, teamId?: string): Promise<string> {
@@ -23,5 +14,3 @@ export async function login(t: TestApp, email: string, teamId?: string): Promise
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.accessToken;
 }
-
-export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -1,34 +1,40 @@
-import { newId } from '@avn/database';
-import { SessionsService } from '@avn/identity';
-import type { TestApp } from '@avn/testing';
+import { MembershipService } from '@avn/rbac';
+import { makePlatformAdmin, mintUser } from '@avn/testing';
+import type { TestApp, TestUser } from '@avn/testing';
 
-export interface TestUser {
-  id: string;
-  email: string;
-  token: string;
-  auth: { Authorization: string };
+export { makePlatformAdmin, mintUser } from '@avn/testing';
+export type { TestUser } from '@avn/testing';
+
+export interface TwoTeams {
+  ownerA: TestUser;
+  ownerB: TestUser;
+  /** Holds b.viewer (team:read, team.members:read) in B. */
+  memberB: TestUser;
+  /** Member of B with b.nothing (no privileges). */
+  weakB: TestUser;
+  admin: TestUser;
+  teamA: string;
+  teamB: string;
 }
 
-/** A user minted directly in SQL with an access token from identity's SessionsService. */
-export async function mintUser(t: TestApp, label: string): Promise<TestUser> {
-  const id = newId();
-  const email = `${label}-${id.slice(-12)}@rbac.test`;
-  await t.db.asPlatform(() =>
-    t.db.query(`INSERT INTO aventian.tbl_users (id, email, email_normalized, display_name) VALUES ($1, $2, $2, $3)`, [id, email, label]),
+/** Two teams with their owners, two members of B, a platform admin, and the custom roles the suites use. */
+export async function seedTwoTeams(t: TestApp): Promise<TwoTeams> {
+  const [ownerA, ownerB, memberB, weakB, admin] = await Promise.all(
+    ['owner-a', 'owner-b', 'member-b', 'weak-b', 'admin'].map((l) => mintUser(t, l)),
   );
-  const sessions = t.api.app.get(SessionsService, { strict: false });
-  const { accessToken } = await sessions.issueTokens(id);
-  return { id, email, token: accessToken, auth: { Authorization: `Bearer ${accessToken}` } };
-}
-
-export async function makePlatformAdmin(t: TestApp, userId: string): Promise<void> {
-  await t.db.asPlatform(() =>
-    t.db.query(
-      `INSERT INTO aventian.tbl_platform_role_assignments (user_id, role_id)
-       SELECT $1, id FROM aventian.tbl_roles WHERE team_id IS NULL AND code = 'platform_admin'`,
-      [userId],
-    ),
-  );
+  await makePlatformAdmin(t, admin.id);
+  const teamA = (await t.http.post('/v1/teams').set(ownerA.auth).send({ name: 'Team A' }).expect(201)).body.id as string;
+  const teamB = (await t.http.post('/v1/teams').set(ownerB.auth).send({ name: 'Team B' }).expect(201)).body.id as string;
+  await t.http
+    .post(`/v1/teams/${teamB}/roles`)
+    .set(ownerB.auth)
+    .send({ code: 'b.viewer', name: 'Viewer', privileges: ['team:read', 'team.members:read'] })
+    .expect(201);
+  await t.http.post(`/v1/teams/${teamB}/roles`).set(ownerB.auth).send({ code: 'b.nothing', name: 'Nothing', privileges: [] }).expect(201);
+  const membership = t.api.app.get(MembershipService, { strict: false });
+  await membership.addMember(teamB, memberB.id, ['b.viewer'], ownerB.id);
+  await membership.addMember(teamB, weakB.id, ['b.nothing'], ownerB.id);
+  return { ownerA, ownerB, memberB, weakB, admin, teamA, teamB };
 }
 
 /** Everything RBAC-related stored for one team, to prove a refused call changed nothing. */

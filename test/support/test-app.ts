@@ -48,6 +48,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     DATA_DIR: mode === 'embedded' ? 'memory://' : dataDir,
     LOCAL_KEY_FILE: join(dataDir, 'master.key'),
     OBJECT_STORE_DIR: join(dataDir, 'objects'),
+    // Suites run retention themselves (RetentionService.run / scheduler.tick), never on a timer.
+    RETENTION_JOB: 'off',
     ...(database ? { DATABASE_URL: database.url, REDIS_URL, CACHE_KEY_PREFIX: options.cachePrefix ?? randomCachePrefix() } : {}),
     ...options.env,
   };

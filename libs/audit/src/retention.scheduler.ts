@@ -15,7 +15,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   get enabled(): boolean {
-    return this.config.RETENTION_JOB === 'on' || (this.config.RETENTION_JOB === 'auto' && this.config.NODE_ENV !== 'test');
+    return this.config.RETENTION_JOB !== 'off';
   }
 
   onApplicationBootstrap(): void {

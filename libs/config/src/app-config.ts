@@ -339,9 +339,9 @@ export class AppConfig {
   @IsIn(['auto', 'on', 'off'])
   AUDIT_ANCHOR_JOB: 'auto' | 'on' | 'off' = 'auto';
 
-  /** Retention job schedule: auto = on except when NODE_ENV=test. */
+  /** In-app retention schedule; `auto` is the former default, kept as a synonym of `on`. */
   @IsIn(['auto', 'on', 'off'])
-  RETENTION_JOB: 'auto' | 'on' | 'off' = 'auto';
+  RETENTION_JOB: 'auto' | 'on' | 'off' = 'on';
 
   @Transform(toInt)
   @IsInt()

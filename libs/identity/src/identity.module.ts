@@ -13,6 +13,7 @@ import { MeController } from './me/me.controller';
 import { ProfileService } from './me/profile.service';
 import { SigningKeysRepository } from './keys/signing-keys.repository';
 import { PasswordPolicy } from './password/password-policy';
+import { PasswordVerifier } from './password/password-verifier';
 import { AccessTokens } from './sessions/access-tokens';
 import { JwtAccessTokenVerifier } from './sessions/jwt-access-token.verifier';
 import { SessionState } from './sessions/session-state';
@@ -39,6 +40,7 @@ import { UsersService } from './users/users.service';
     UsersRepository,
     UsersService,
     PasswordPolicy,
+    PasswordVerifier,
     SigningKeysRepository,
     KeyRing,
     AccessTokens,

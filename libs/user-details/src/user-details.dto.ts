@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-// Response documentation only (the body is built by PostgreSQL, see migration 0500).
+// Response documentation only: the body is JSON text built by PostgreSQL (aventian.user_details_many,
+// migration 0502; the shape of aventian.user_details, migrations 0500/0501), never by these classes.
 export class UserDetailsUserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() email!: string;

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@avn/database';
 import { SessionsService } from '@avn/identity';
-import { startTestApp, TestApp, TestAppOptions } from '@avn/testing';
+import { signup, startTestApp, TestApp, TestAppOptions } from '@avn/testing';
+
+export { bearer, PASSWORD } from '@avn/testing';
 
 export const ADMIN_EMAIL = 'root@products.test';
 const ADMIN_PASSWORD = 'Platform-Admin-Password-42!';
-export const PASSWORD = 'Correct-Horse-Battery-9!';
 
 /** The real app with a bootstrap platform admin and a short provisioning time limit. */
 export function startProductsApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -39,12 +40,8 @@ export interface SignedUp {
 
 /** A new user owning a new team (team_owner), through the public sign-up route. */
 export async function signUp(t: TestApp, label = 'owner'): Promise<SignedUp> {
-  const email = `${label}-${randomBytes(4).toString('hex')}@example.com`;
-  const res = await t.http
-    .post('/v1/auth/signup')
-    .send({ email, password: PASSWORD, displayName: label, teamName: `Team ${label}` })
-    .expect(201);
-  return { userId: res.body.user.id, teamId: res.body.team.id, token: res.body.accessToken };
+  const u = await signup(t, label, { teamName: `Team ${label}` });
+  return { userId: u.userId, teamId: u.teamId, token: u.accessToken };
 }
 
 /** A plain member of the team (no roles), inserted directly: invitations are another module's concern. */
@@ -61,5 +58,3 @@ export async function addMember(t: TestApp, teamId: string, label = 'member'): P
   });
   return id;
 }
-
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -37,7 +37,9 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true; // gRPC authenticates in its own handler
+    // Only HTTP reaches Nest's guards: gRPC is served by grpc-js outside Nest (UserDirectoryGrpcServer
+    // checks its own product key). Any other transport would be unguarded, so it is refused.
+    if (context.getType() !== 'http') return false;
     const requirement =
       this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [context.getHandler(), context.getClass()]) ?? {};
     const request = context.switchToHttp().getRequest<GuardedRequest>();

@@ -1,13 +1,12 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import { ActivityLogService, AuditService } from '@avn/audit';
 import { Errors, RequestContext } from '@avn/common';
 import { AppConfig } from '@avn/config';
-import { PasswordHasher } from '@avn/crypto';
 import { DatabaseService } from '@avn/database';
 import { MembershipService, TeamsService } from '@avn/rbac';
+import { PasswordVerifier } from '../password/password-verifier';
 import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
-import { normalizeEmail, UserRow } from '../users/user-record';
+import { normalizeEmail } from '../users/user-record';
 import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { LoginThrottle, RateLimiter } from './login-throttle';
@@ -23,16 +22,13 @@ const INVALID_CREDENTIALS = 'Invalid e-mail or password';
 
 /** Sign-up, password login, team switching and logout. */
 @Injectable()
-export class AuthService implements OnModuleInit {
-  /** Verified against for unknown accounts so they take as long as known ones (no user enumeration by timing). */
-  private dummyHash?: Promise<string>;
-
+export class AuthService {
   constructor(
     private readonly config: AppConfig,
     private readonly db: DatabaseService,
     private readonly users: UsersService,
     private readonly usersRepo: UsersRepository,
-    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordVerifier,
     private readonly sessions: SessionsService,
     private readonly teams: TeamsService,
     private readonly membership: MembershipService,
@@ -41,12 +37,6 @@ export class AuthService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly activity: ActivityLogService,
   ) {}
-
-  onModuleInit(): void {
-    // Computed up front so the first unknown-e-mail login is not slower than the others.
-    this.dummyHash = this.hasher.hash(randomBytes(24).toString('base64url'));
-    this.dummyHash.catch(() => (this.dummyHash = undefined));
-  }
 
   /** User, team (owner) and first session in ONE transaction: no half-created accounts. */
   async signup(input: SignupInput) {
@@ -79,13 +69,13 @@ export class AuthService implements OnModuleInit {
     const email = normalizeEmail(input.email);
     const reservation = await this.throttle.reserve(email, RequestContext.current()?.ip);
     const user = await this.usersRepo.findByNormalizedEmail(email);
-    const ok = await this.checkPassword(user, input.password);
+    const ok = await this.passwords.verify(user, input.password);
     if (!ok || !user || user.status !== 'active') {
       await this.activity.record({ userId: user?.id ?? null, userEmail: email, action: 'login.failed' });
       throw Errors.unauthenticated(INVALID_CREDENTIALS);
     }
     await this.throttle.succeeded(reservation);
-    await this.rehashIfNeeded(user, input.password);
+    await this.passwords.rehashIfNeeded(user, input.password);
 
     let teamId: string | undefined;
     if (input.teamId) {
@@ -128,23 +118,5 @@ export class AuthService implements OnModuleInit {
     });
     const user = await this.usersRepo.findById(userId);
     await this.activity.record({ userId, userEmail: user?.email ?? null, action: 'logout' });
-  }
-
-  /**
-   * Verifies a password against the user's hash, or against a dummy hash when there is no user or
-   * no password (SSO-only accounts), so every failure costs one argon2 verification.
-   */
-  async checkPassword(user: UserRow | undefined, password: string): Promise<boolean> {
-    if (user?.password_hash) return this.hasher.verify(user.password_hash, password);
-    this.dummyHash ??= this.hasher.hash(randomBytes(24).toString('base64url'));
-    await this.hasher.verify(await this.dummyHash, password);
-    return false;
-  }
-
-  /** OWASP parameters changed since this hash was made: store a fresh one now that we know the password. */
-  private async rehashIfNeeded(user: UserRow, password: string): Promise<void> {
-    if (!user.password_hash || !this.hasher.needsRehash(user.password_hash)) return;
-    const fresh = await this.hasher.hash(password);
-    await this.usersRepo.replaceHashIfUnchanged(user.id, user.password_hash, fresh);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { importJWK, type JWK, type KeyLike } from 'jose';
 import { AppConfig } from '@avn/config';
 import { SecretProvider } from '@avn/crypto';
@@ -9,8 +9,14 @@ import { SigningKeyRow, SigningKeysRepository } from './signing-keys.repository'
 export { JWT_ALG };
 /** How often an instance re-reads the key table, so a rotation by the CLI reaches every instance. */
 export const KEY_RELOAD_INTERVAL_MS = 30_000;
-/** Unknown kid: re-read at most this often (a forged kid must not turn into a database flood). */
-const UNKNOWN_KID_RELOAD_MS = 2_000;
+
+export interface KeyRingTiming {
+  /** Unknown kid: re-read the key table at most this often (a forged kid must not turn into a database flood). */
+  unknownKidReloadMs: number;
+}
+export const DEFAULT_KEY_RING_TIMING: KeyRingTiming = { unknownKidReloadMs: 2_000 };
+/** Optional provider overriding DEFAULT_KEY_RING_TIMING (tests, or a deployment that wants another limit). */
+export const KEY_RING_TIMING = Symbol('KEY_RING_TIMING');
 /** Allowed clock difference between instances and token consumers. */
 export const CLOCK_SKEW_SECONDS = 30;
 
@@ -42,6 +48,7 @@ export class KeyRing implements OnModuleInit {
     private readonly db: DatabaseService,
     private readonly repo: SigningKeysRepository,
     private readonly secrets: SecretProvider,
+    @Optional() @Inject(KEY_RING_TIMING) private readonly timing: KeyRingTiming = DEFAULT_KEY_RING_TIMING,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -77,7 +84,7 @@ export class KeyRing implements OnModuleInit {
     if (!kid) return undefined;
     await this.refreshIfStale();
     let key = this.keys.find((k) => k.kid === kid);
-    if (!key && Date.now() - this.loadedAt > UNKNOWN_KID_RELOAD_MS) {
+    if (!key && Date.now() - this.loadedAt > this.timing.unknownKidReloadMs) {
       await this.reload().catch(() => undefined); // a key created by another instance or the CLI since the last load
       key = this.keys.find((k) => k.kid === kid);
     }

@@ -6,7 +6,7 @@ import { DatabaseService } from '@avn/database';
 import { MembershipService } from '@avn/rbac';
 import { AccessInvalidator } from '@avn/user-details';
 import { LoginThrottle } from '../auth/login-throttle';
-import { AuthService } from '../auth/auth.service';
+import { PasswordVerifier } from '../password/password-verifier';
 import { PasswordPolicy } from '../password/password-policy';
 import { SessionsService } from '../sessions/sessions.service';
 import { normalizeEmail } from '../users/user-record';
@@ -39,7 +39,7 @@ export class ProfileService {
     private readonly policy: PasswordPolicy,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
-    private readonly auth: AuthService,
+    private readonly passwords: PasswordVerifier,
     private readonly audit: AuditService,
     private readonly invalidator: AccessInvalidator,
   ) {}
@@ -73,7 +73,7 @@ export class ProfileService {
           ]);
         }
         const reservation = await this.throttle.reserve(normalizeEmail(user.email), undefined);
-        if (!(await this.auth.checkPassword(user, patch.currentPassword))) {
+        if (!(await this.passwords.verify(user, patch.currentPassword))) {
           throw Errors.validation('Current password is incorrect', [{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
         }
         await this.throttle.succeeded(reservation);
