@@ -17,3 +17,4 @@ export * from './backup-drill';
 export * from './audit.module';
 export * from './audit-anchors';
 export * from './audit-anchor.scheduler';
+export * from './error-codes';

@@ -1,4 +1,5 @@
 export * from './errors/domain-error';
+export * from './errors/error-codes';
 export * from './errors/dependency-unavailable';
 export * from './request-context';
 export * from './auth/auth-principal';

@@ -7,3 +7,4 @@ export * from './sessions/access-tokens';
 export * from './sessions/sessions-janitor';
 export * from './keys/key-ring.service';
 export * from './identity.module';
+export * from './error-codes';

@@ -8,3 +8,4 @@ export * from './subscriptions/subscriptions.dto';
 export * from './vault/connection-vault.service';
 export * from './vault/vault.repository';
 export * from './keys/product-key.verifier';
+export * from './error-codes';

@@ -7,3 +7,4 @@ export * from './platform-admins.service';
 export * from './user-access.reader';
 export { assertMayManageRole, assertMayUsePrivileges } from './actor-access';
 export { TEAM_OWNER, PLATFORM_ADMIN, SYSTEM_ROLE_CODES } from './roles.repository';
+export * from './error-codes';

@@ -3,3 +3,4 @@ export * from './oidc-client.registry';
 export * from './oauth-identities.repository';
 export * from './sso.service';
 export * from './sso.module';
+export * from './error-codes';
