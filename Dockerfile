@@ -21,5 +21,6 @@ COPY --from=build /app/proto ./proto
 COPY --from=build /app/scripts ./scripts
 USER node
 EXPOSE 3000 50051
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Liveness, not readiness: a database or cache outage must not get healthy containers restarted.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/apps/api/src/main.js"]

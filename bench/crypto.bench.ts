@@ -114,13 +114,16 @@ function report(label: string, r: CannonResult): void {
 async function main(): Promise<void> {
   micro();
   const db = await createTestDatabase('avn_bench');
+  const dataDir = join('/tmp', `avn-bench-${Date.now()}`);
   const server = await startServer({
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://127.0.0.1',
+    LOCAL_KEY_FILE: join(dataDir, 'master.key'),
     LOG_LEVEL: 'warn',
     DATABASE_URL: db.url,
     REDIS_URL,
     CACHE_KEY_PREFIX: randomCachePrefix(),
-    DATA_DIR: join('/tmp', `avn-bench-${Date.now()}`),
+    DATA_DIR: dataDir,
     PORT: '0',
     GRPC_PORT: '0',
     AVN_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,

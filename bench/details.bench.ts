@@ -278,6 +278,8 @@ async function main(): Promise<void> {
       CACHE_KEY_PREFIX: prefix,
       GRPC_PORT: '0',
       DATA_DIR: join(tmpdir(), `avn-bench-${process.pid}`),
+      LOCAL_KEY_FILE: join(tmpdir(), `avn-bench-${process.pid}`, 'master.key'),
+      PUBLIC_URL: 'http://127.0.0.1',
       // 4 connections: on 2 cores shared with the server, Redis and the load generator, more PostgreSQL
       // backends only queue for the same CPUs (and starve the single-threaded server); BENCH_POOL_MAX overrides.
       DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX ?? '4',

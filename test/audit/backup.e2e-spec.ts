@@ -86,7 +86,8 @@ describe('encrypted backup and restore', () => {
     expect(restored.durationMs).toBeGreaterThan(0);
     expect(await snapshot(target.url)).toEqual(before);
 
-    const second = await startTestApp({ database: target });
+    // A restored deployment needs the original key-encryption key (its key check is in the backup).
+    const second = await startTestApp({ database: target, env: { LOCAL_KEY_FILE: t.config.LOCAL_KEY_FILE! } });
     try {
       const verification = await second.api.app.get(AuditVerifier).verify();
       expect(verification).toEqual({ ok: true, checked: before['aventian_audit.audit_events'].rows });

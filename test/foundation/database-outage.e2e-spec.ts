@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import type { ServiceError } from '@grpc/grpc-js';
-import { createTestDatabase, startTestApp, TcpProxy, TestApp, TestDatabase } from '@avn/testing';
+import { createTestDatabase, deploymentKeyFile, startTestApp, TcpProxy, TestApp, TestDatabase } from '@avn/testing';
 import { freshIp, PASSWORD, signup, SignedUp, uniqueEmail } from '../identity/helpers';
 import { DetailsFixture, grpcClient } from '../user-details/fixture';
 
@@ -39,6 +40,7 @@ describe('database outage', () => {
     await t?.close();
     await proxy?.close();
     await database?.drop();
+    if (database) rmSync(deploymentKeyFile(database), { force: true });
   });
 
   const details = (userId: string) => t.http.get(`/v1/users/${userId}/details`).set('authorization', `Bearer ${productKey}`);
@@ -84,7 +86,13 @@ describe('database outage', () => {
       grpc.close();
     }
     await t.http.get('/health/live').expect(200);
-    expect((await t.http.get('/health/ready')).status).toBe(503);
+    const ready = await t.http.get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({
+      error: 'NOT_READY',
+      database: 'down',
+      details: [{ dependency: 'database', message: 'database unreachable' }],
+    });
+    await details(cachedUser).expect(200); // a GetUserDetails hit needs only the cache
 
     proxy.restore();
     await eventually(async () => (await t.http.get('/health/ready')).status === 200);

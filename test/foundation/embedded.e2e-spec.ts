@@ -20,7 +20,7 @@ describe('embedded default (PGlite + in-process cache)', () => {
     try {
       await first.app.listen({ port: 0, host: '127.0.0.1' });
       const ready = await request(first.app.getHttpServer()).get('/health/ready').expect(200);
-      expect(ready.body.info.cache.kind).toBe('memory');
+      expect(ready.body.cacheKind).toBe('memory');
       expect(first.database.kind).toBe('pglite');
       expect(first.bootstrap.created?.email).toBe('admin@localhost');
       password = first.bootstrap.created!.generatedPassword!;

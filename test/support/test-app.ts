@@ -31,6 +31,11 @@ export interface TestAppOptions {
   cachePrefix?: string;
 }
 
+/** The key-encryption key file shared by every instance started on `database`. */
+export function deploymentKeyFile(database: TestDatabase): string {
+  return join(tmpdir(), `avn-test-keys`, `${database.name}.key`);
+}
+
 /**
  * Starts the real API (real migrations, real PostgreSQL + Redis, or the embedded default) on an
  * ephemeral port and returns a supertest agent for it. `close` stops it and drops what it created.
@@ -46,7 +51,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: '0',
     GRPC_PORT: '0',
     DATA_DIR: mode === 'embedded' ? 'memory://' : dataDir,
-    LOCAL_KEY_FILE: join(dataDir, 'master.key'),
+    // Instances of one deployment (same database) share their key file, like a fleet sharing a mounted secret.
+    LOCAL_KEY_FILE: database ? deploymentKeyFile(database) : join(dataDir, 'master.key'),
     OBJECT_STORE_DIR: join(dataDir, 'objects'),
     // Suites run retention themselves (RetentionService.run / scheduler.tick), never on a timer.
     RETENTION_JOB: 'off',
@@ -75,6 +81,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await api.app.close();
       if (ownsDatabase) await database?.drop().catch(() => undefined);
+      if (ownsDatabase) rmSync(deploymentKeyFile(database!), { force: true });
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -15,6 +15,7 @@ import { installEdgeHooks, requestIdOf } from './http/edge-hooks';
 import { HotRouteLane } from './http/hot-route-lane';
 import { serveOpenApi } from './http/openapi';
 import { installRequestContext } from './http/request-context-hooks';
+import { verifyEncryptionKey } from './keys/verify-encryption-key';
 import { computeSecurityHeaders } from './security-headers';
 
 export interface ApiApp {
@@ -38,7 +39,7 @@ interface StartupOptions {
 /**
  * Builds the API application (used by main.ts and by the e2e tests). Does not listen. The steps,
  * in order: open (and migrate) the database and open the cache; create Nest on Fastify with the
- * hot-route lane; install the HTTP edge (content types, security headers, metrics, request
+ * hot-route lane; check the key-encryption key against the database; install the HTTP edge (content types, security headers, metrics, request
  * context); serve OpenAPI; attach gRPC to the HTTP server's life; initialise (hot routes register
  * here); run the bootstrap-admin step. A failure closes what was opened.
  */
@@ -50,6 +51,7 @@ export async function createApiApp(config: AppConfig, options: StartupOptions = 
     // Hot routes (GetUserDetails) are served on the same port by a lean Fastify instance (see HotRouteLane).
     const lane = new HotRouteLane({ trustProxy: config.TRUST_PROXY, securityHeaders, metrics });
     const app = await createNestApp(config, { database, cache, metrics, lane }, options);
+    await verifyEncryptionKey(app); // before any module uses a key
     const fastify = app.getHttpAdapter().getInstance();
     installHttpEdge(fastify, securityHeaders, metrics);
     serveOpenApi(app);

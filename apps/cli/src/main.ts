@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '@avn/config';
 import { openDatabase } from '@avn/database';
 import { MetricsService } from '@avn/observability';
 import { AppModule } from '../../api/src/app.module';
+import { verifyEncryptionKey } from '../../api/src/keys/verify-encryption-key';
 import type { CliContext } from './cli-command';
 import { commands } from './commands';
 
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
         context = await NestFactory.createApplicationContext(AppModule.forRoot({ config, database, cache, metrics }), {
           logger: ['error', 'warn'],
         });
+        await verifyEncryptionKey(context); // a command must never write data under a key the servers do not have
       }
       return context;
     },

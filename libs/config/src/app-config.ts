@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { DeploymentSettings } from './deployment-settings';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value);
 const toBool = ({ value }: { value: unknown }) => {
@@ -27,11 +28,11 @@ const toBool = ({ value }: { value: unknown }) => {
 const emptyToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 /**
- * Every environment variable the control plane reads, with its default.
- * Property names are the variable names so an error message names exactly what to fix.
- * The README's configuration table mirrors this class.
+ * Every environment variable the control plane reads, with its default (with those of
+ * DeploymentSettings, which it extends). Property names are the variable names so an error message
+ * names exactly what to fix. The README's configuration table mirrors this class.
  */
-export class AppConfig {
+export class AppConfig extends DeploymentSettings {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 

@@ -1,4 +1,5 @@
 export * from './app-config';
+export * from './deployment-settings';
 export * from './load-config';
 export * from './config.module';
 export * from './cron';

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
 import { cronProblem } from './cron';
+import { DEPLOYMENT_OPTIONAL_KEYS, deploymentProblems } from './deployment-settings';
 
 /** Thrown when the environment is invalid; `problems` holds one line per bad variable. */
 export class ConfigError extends Error {
@@ -29,7 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (env[key] !== undefined) raw[key] = env[key];
   }
   // Optional keys have no default value, so they are not own properties of `defaults`.
-  for (const key of OPTIONAL_KEYS) if (env[key] !== undefined) raw[key] = env[key];
+  for (const key of [...OPTIONAL_KEYS, ...DEPLOYMENT_OPTIONAL_KEYS]) if (env[key] !== undefined) raw[key] = env[key];
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
@@ -38,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.DATABASE_OWNER_URL && !config.DATABASE_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database has no separate owner)']);
   }
+  const problems = deploymentProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 

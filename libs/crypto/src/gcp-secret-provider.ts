@@ -47,6 +47,10 @@ export class GcpSecretProvider extends SecretProvider {
     this.client = client ?? new SecretManagerServiceClient(secretManagerClientOptions(options.endpoint));
   }
 
+  describe(): string {
+    return `Secret Manager secret ${this.options.secret} (version ${this.options.version})`;
+  }
+
   async currentKek(): Promise<Kek> {
     const ttl = this.options.currentTtlMs ?? 60_000;
     if (this.current && Date.now() - this.current.at < ttl) return this.current.kek;

@@ -5,3 +5,4 @@ export * from './local-secret-provider';
 export * from './crypto.module';
 export * from './envelope';
 export * from './gcp-secret-provider';
+export * from './key-check';

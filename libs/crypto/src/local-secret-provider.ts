@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Kek, SecretProvider } from './secret-provider';
 
 interface KeyFile {
@@ -9,12 +9,26 @@ interface KeyFile {
   versions: Record<string, string>; // version -> base64 key
 }
 
+/** The key file cannot be used; the message says which file and what is wrong (never its contents). */
+export class KeyFileError extends Error {
+  constructor(path: string, problem: string) {
+    super(`key file ${path} is not a usable key file: ${problem} (expected {"id", "current", "versions": {"1": "<base64 of 32 bytes>"}})`);
+    this.name = 'KeyFileError';
+  }
+}
+
 /** KEKs in a local JSON key file (mode 0600), created on first use. For the embedded default. */
 export class LocalSecretProvider extends SecretProvider {
   readonly name = 'local' as const;
+  private readonly path: string;
 
-  constructor(private readonly path: string) {
+  constructor(path: string) {
     super();
+    this.path = resolve(path);
+  }
+
+  describe(): string {
+    return `key file ${this.path}`;
   }
 
   async currentKek(): Promise<Kek> {
@@ -47,7 +61,14 @@ export class LocalSecretProvider extends SecretProvider {
       this.save(file);
       return file;
     }
-    return JSON.parse(readFileSync(this.path, 'utf8')) as KeyFile;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? 'not JSON' : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
+      throw new KeyFileError(this.path, reason);
+    }
+    return validKeyFile(parsed, this.path);
   }
 
   private save(file: KeyFile): void {
@@ -57,4 +78,21 @@ export class LocalSecretProvider extends SecretProvider {
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path); // atomic replace: a crash never leaves a half-written key file
   }
+}
+
+function validKeyFile(value: unknown, path: string): KeyFile {
+  const file = value as Partial<KeyFile> | null;
+  if (!file || typeof file !== 'object' || Array.isArray(file)) throw new KeyFileError(path, 'not a JSON object');
+  if (typeof file.id !== 'string' || !file.id) throw new KeyFileError(path, '"id" must be a non-empty string');
+  if (!file.versions || typeof file.versions !== 'object') throw new KeyFileError(path, '"versions" must be an object');
+  for (const [version, key] of Object.entries(file.versions)) {
+    if (!/^\d+$/.test(version)) throw new KeyFileError(path, `version "${version}" must be a number`);
+    if (typeof key !== 'string' || Buffer.from(key, 'base64').length !== 32) {
+      throw new KeyFileError(path, `version ${version} must be the base64 of 32 bytes`);
+    }
+  }
+  if (typeof file.current !== 'string' || !file.versions[file.current]) {
+    throw new KeyFileError(path, '"current" must name one of "versions"');
+  }
+  return file as KeyFile;
 }

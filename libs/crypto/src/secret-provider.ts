@@ -16,4 +16,6 @@ export abstract class SecretProvider {
   abstract kek(id: string, version: string): Promise<Kek>;
   /** Creates a new current version and returns it (rotation). */
   abstract rotate(): Promise<Kek>;
+  /** Where the keys come from, for messages (a path or a secret name; never key material). */
+  abstract describe(): string;
 }

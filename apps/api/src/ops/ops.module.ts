@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
+import { ServerState } from './server-state';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
   controllers: [HealthController, MetricsController],
+  providers: [ServerState],
+  exports: [ServerState],
 })
 export class OpsModule {}
