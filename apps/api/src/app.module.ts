@@ -13,7 +13,7 @@ import { RbacModule, RbacUserAccessReader } from '@avn/rbac';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { featureModules } from './feature-modules';
 import { HotRoutesModule } from './http/hot-routes.module';
-import { KeyCheckModule } from './keys/key-check.module';
+import { KekChecksRepository } from './keys/kek-checks.repository';
 import { ObservabilityModule } from './observability.module';
 import { OpsModule } from './ops/ops.module';
 
@@ -43,8 +43,7 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         CacheModule.forRoot(cache),
         HotRoutesModule.forRoot(hotRoutes),
-        KeyCheckModule,
-        CryptoModule,
+        CryptoModule.withKeyChecks(KekChecksRepository),
         // The AuthGuard's ports, bound to their implementations (a missing one fails at start-up).
         AuthPortsModule.forRoot({
           imports: [IdentityModule, ProductsModule, RbacModule],

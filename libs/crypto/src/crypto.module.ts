@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { join } from 'node:path';
 import { AppConfig } from '@avn/config';
 import { GcpSecretProvider } from './gcp-secret-provider';
@@ -20,8 +20,9 @@ export function createSecretProvider(config: AppConfig): SecretProvider {
 }
 
 /**
- * Provides the SecretProvider; when the app provides a KeyCheckStore (the database's key checks), every
- * KEK it hands out is checked against the database first (CheckedSecretProvider).
+ * Provides the SecretProvider. Imported as `CryptoModule.withKeyChecks(store)` (the API and the CLI,
+ * with the database's key checks), every KEK it hands out is checked against the database first
+ * (CheckedSecretProvider); imported plainly (tools working without the database), it is not.
  */
 @Global()
 @Module({
@@ -38,4 +39,8 @@ export function createSecretProvider(config: AppConfig): SecretProvider {
   ],
   exports: [PasswordHasher, SecretProvider],
 })
-export class CryptoModule {}
+export class CryptoModule {
+  static withKeyChecks(store: Type<KeyCheckStore>): DynamicModule {
+    return { module: CryptoModule, providers: [{ provide: KeyCheckStore, useClass: store }] };
+  }
+}
