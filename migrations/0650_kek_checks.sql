@@ -13,3 +13,4 @@ CREATE TABLE aventian.kek_checks (
 );
 -- The runtime may add a check, never change or remove one.
 REVOKE UPDATE, DELETE ON aventian.kek_checks FROM ${APP_ROLE};
+COMMENT ON TABLE aventian.kek_checks IS 'crypto: per key-encryption key version, an HMAC of a constant under it; an instance whose KEK does not reproduce it refuses to start. Insert-only for the runtime.';
